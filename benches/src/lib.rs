@@ -1,0 +1,1 @@
+//! Bench inputs live here (see benches/).
