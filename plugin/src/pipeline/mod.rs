@@ -6,6 +6,10 @@
 //!   transport fields (S3 metadata, Firehose/CloudWatch fields);
 //! - output: the document Elastic would index, plus facts the decoder counts.
 
+pub mod entity;
+pub mod payload;
+pub mod resources;
+
 use crate::enrich::Enricher;
 use crate::json::Map;
 
