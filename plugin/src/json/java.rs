@@ -1,17 +1,691 @@
-//! Java formatting the reference's payload strings depend on (spec §2.5): `toString()` of parsed
-//! JSON, `HashMap` iteration order, `Double.toString`.
-//! CONTRACT (body being written by the payload helper):
+//! Java formatting the reference's payload strings depend on (`spec/elastic-parity.md` §2.5,
+//! §2.6): `toString()` of parsed JSON, `HashMap` iteration order, `Double.toString`.
+//!
+//! Elasticsearch parses the record into `HashMap`s (default constructor), `ArrayList`s, `String`s,
+//! `Boolean`s, `Integer`/`Long`/`BigInteger` and `Double`; the Painless script then calls
+//! `toString()`. Reproducing the strings byte for byte needs the iteration order of
+//! `java.util.HashMap`, which [`hashmap_order`] gets by replaying the JDK's table operations
+//! (bucket layout, resizes, and the red-black "tree bins" a bucket becomes at 9 colliding keys).
 
-use crate::json::Value;
+use crate::json::{Number, Value};
 
 /// Java `toString()` of a parsed JSON value (maps in `HashMap` order).
 pub fn to_java_string(value: &Value) -> String {
-    let _ = value;
-    String::new()
+    let mut out = String::new();
+    write_java(value, &mut out);
+    out
+}
+
+fn write_java(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&java_number(n)),
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_java(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let entries = map.entries();
+            let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+            out.push('{');
+            for (i, idx) in hashmap_order(&keys, map.parsed_len()).into_iter().enumerate() {
+                let Some((k, v)) = entries.get(idx) else {
+                    continue;
+                };
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push('=');
+                write_java(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// How Java prints the number Jackson made of this literal: integer literals become
+/// `Integer`/`Long`/`BigInteger` (plain digits, `-0` → `0`); others become `Double`.
+pub fn java_number(n: &Number) -> String {
+    let lit = n.as_str();
+    if n.is_integer() {
+        let digits = lit.strip_prefix('-').unwrap_or(lit);
+        if digits.bytes().all(|b| b == b'0') {
+            "0".to_owned()
+        } else {
+            lit.to_owned()
+        }
+    } else {
+        double_to_string(n.as_f64())
+    }
+}
+
+/// Java `Double.toString` (JDK 19+: shortest decimal that rounds back to `x`, closest to `x`
+/// among those; when a single digit would do, two-digit decimals compete too, so `4.9E-324`).
+pub fn double_to_string(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if x == 0.0 {
+        return format!("{sign}0.0");
+    }
+    let a = x.abs();
+    let (digits, exp) = shortest_decimal(a);
+    let mut out = String::from(sign);
+    if (1e-3..1e7).contains(&a) {
+        if exp >= 0 {
+            // `exp` is at most 6 here, so the integer part is at most 7 digits.
+            let int_len = usize::try_from(exp).unwrap_or(0) + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                let (int_part, frac) = digits.split_at(int_len);
+                out.push_str(int_part);
+                out.push('.');
+                out.push_str(frac);
+            }
+        } else {
+            out.push_str("0.");
+            let zeros = usize::try_from(-exp - 1).unwrap_or(0);
+            out.extend(std::iter::repeat_n('0', zeros));
+            out.push_str(&digits);
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        out.push('.');
+        out.push_str(if rest.is_empty() { "0" } else { rest });
+        out.push('E');
+        out.push_str(&exp.to_string());
+    }
+    out
+}
+
+/// Digits (no trailing zeros, at least one) and decimal exponent of the value `d.ddd × 10^exp`
+/// Java prints for the finite, positive `a`.
+fn shortest_decimal(a: f64) -> (String, i32) {
+    // std's `{:e}` is the shortest round-trip representation, closest to `a` among those.
+    let shortest = split_sci(&format!("{a:e}"));
+    // Java's tie rules: among decimals of the chosen length that round back to `a`, the
+    // closest, and when two are equally close the one with an even last digit. A correctly
+    // rounded (round-half-even on the exact binary value) decimal of that length is exactly
+    // that, whenever it rounds back to `a`; if it does not (the nearest lies outside the
+    // narrower half-interval below a power of two), std's answer stands.
+    let len = shortest.0.len().max(2);
+    let rounded = format!("{a:.prec$e}", prec = len - 1);
+    if rounded.parse::<f64>() == Ok(a) {
+        split_sci(&rounded)
+    } else {
+        shortest
+    }
+}
+
+/// Split std's `d.ddde±x` form into trimmed digits and exponent.
+fn split_sci(s: &str) -> (String, i32) {
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+    let mut digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        digits.push('0');
+    }
+    (digits, exp.parse().unwrap_or(0))
+}
+
+/// Java `String.hashCode`: `h = 31·h + unit` over UTF-16 code units, wrapping.
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+}
+
+/// `HashMap.hash`: the key's hash with its high half folded into the low half.
+fn spread(h: i32) -> i32 {
+    h ^ ((h as u32) >> 16) as i32
 }
 
 /// Positions of `keys` in Java `HashMap` iteration order for a map that had `parsed_len`
 /// members when built (capacity from `parsed_len`); returns indices into `keys`.
+///
+/// The keys are put into a replayed `java.util.HashMap` in slice order, then the table grows
+/// as if the `parsed_len − keys.len()` members removed since (by the pre-clean) had been put
+/// last. Exact when nothing was removed, and whenever no bucket holds 9 or more keys; with
+/// removed members *and* a crowded bucket, the real removed keys' positions and buckets would
+/// be needed, so the result may differ from Java (documented parity gap). Keys must be
+/// distinct (a repeated key is listed once, at its first position).
 pub fn hashmap_order(keys: &[&str], parsed_len: usize) -> Vec<usize> {
-    (0..keys.len().min(parsed_len.max(keys.len()))).collect()
+    let mut map = JavaHashMap::new(keys);
+    for i in 0..keys.len() {
+        map.put(i);
+    }
+    map.grow_to(parsed_len);
+    map.iteration_order()
+}
+
+const TREEIFY_THRESHOLD: usize = 8;
+const UNTREEIFY_THRESHOLD: usize = 6;
+const MIN_TREEIFY_CAPACITY: usize = 64;
+const MAXIMUM_CAPACITY: usize = 1 << 30;
+
+/// One `HashMap.Node` / `HashMap.TreeNode` (tree links used only while `tree`).
+#[derive(Clone, Copy)]
+struct Node {
+    hash: i32,
+    key: usize,
+    next: Option<usize>,
+    tree: bool,
+    parent: Option<usize>,
+    left: Option<usize>,
+    right: Option<usize>,
+    prev: Option<usize>,
+    red: bool,
+}
+
+/// A replay of `java.util.HashMap` (JDK 8–21 `putVal`, `resize`, `treeifyBin` and the
+/// `TreeNode` methods it calls) holding indices into `keys`. Nodes live in an arena and link by
+/// index; nothing is ever removed.
+struct JavaHashMap<'a> {
+    keys: &'a [&'a str],
+    nodes: Vec<Node>,
+    table: Vec<Option<usize>>,
+    size: usize,
+    threshold: usize,
+}
+
+impl<'a> JavaHashMap<'a> {
+    fn new(keys: &'a [&'a str]) -> Self {
+        JavaHashMap {
+            keys,
+            nodes: Vec::with_capacity(keys.len()),
+            table: Vec::new(),
+            size: 0,
+            threshold: 0,
+        }
+    }
+
+    fn key(&self, node: usize) -> &'a str {
+        self.keys.get(self.nodes[node].key).copied().unwrap_or("")
+    }
+
+    fn index_for(&self, hash: i32) -> usize {
+        (hash as u32 as usize) & (self.table.len() - 1)
+    }
+
+    /// `putVal` for a key that may already be present (then nothing changes).
+    fn put(&mut self, key: usize) {
+        let Some(k) = self.keys.get(key) else {
+            return;
+        };
+        let hash = spread(java_string_hash(k));
+        if self.table.is_empty() {
+            self.resize();
+        }
+        let i = self.index_for(hash);
+        let node = Node {
+            hash,
+            key,
+            next: None,
+            tree: false,
+            parent: None,
+            left: None,
+            right: None,
+            prev: None,
+            red: false,
+        };
+        match self.table[i] {
+            None => {
+                self.table[i] = Some(self.push(node));
+            }
+            Some(first) if self.nodes[first].tree => {
+                if !self.put_tree_val(i, first, node) {
+                    return;
+                }
+            }
+            Some(first) => {
+                let mut p = first;
+                let mut bin_count = 0usize;
+                loop {
+                    if self.nodes[p].hash == hash && self.key(p) == *k {
+                        return;
+                    }
+                    match self.nodes[p].next {
+                        Some(e) => p = e,
+                        None => {
+                            let x = self.push(node);
+                            self.nodes[p].next = Some(x);
+                            if bin_count >= TREEIFY_THRESHOLD - 1 {
+                                self.treeify_bin(hash);
+                            }
+                            break;
+                        }
+                    }
+                    bin_count += 1;
+                }
+            }
+        }
+        self.size += 1;
+        if self.size > self.threshold {
+            self.resize();
+        }
+    }
+
+    fn push(&mut self, node: Node) -> usize {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// Account for members that were put but are gone from `keys`: grow as `++size` would.
+    fn grow_to(&mut self, parsed_len: usize) {
+        if self.table.is_empty() {
+            return;
+        }
+        while parsed_len > self.threshold && self.table.len() < MAXIMUM_CAPACITY {
+            self.resize();
+        }
+    }
+
+    fn resize(&mut self) {
+        let old_cap = self.table.len();
+        let (new_cap, new_thr) = if old_cap == 0 {
+            (16, 12)
+        } else if old_cap >= MAXIMUM_CAPACITY {
+            self.threshold = usize::MAX;
+            return;
+        } else {
+            (old_cap * 2, self.threshold * 2)
+        };
+        let old = std::mem::replace(&mut self.table, vec![None; new_cap]);
+        self.threshold = new_thr;
+        for (j, head) in old.into_iter().enumerate() {
+            let Some(e) = head else { continue };
+            if self.nodes[e].next.is_none() {
+                let i = self.index_for(self.nodes[e].hash);
+                self.table[i] = Some(e);
+            } else if self.nodes[e].tree {
+                self.split_tree(e, j, old_cap);
+            } else {
+                let (mut lo_head, mut lo_tail) = (None, None::<usize>);
+                let (mut hi_head, mut hi_tail) = (None, None::<usize>);
+                let mut cur = Some(e);
+                while let Some(n) = cur {
+                    cur = self.nodes[n].next;
+                    let (head, tail) = if (self.nodes[n].hash as u32 as usize) & old_cap == 0 {
+                        (&mut lo_head, &mut lo_tail)
+                    } else {
+                        (&mut hi_head, &mut hi_tail)
+                    };
+                    match *tail {
+                        None => *head = Some(n),
+                        Some(t) => self.nodes[t].next = Some(n),
+                    }
+                    *tail = Some(n);
+                }
+                if let Some(t) = lo_tail {
+                    self.nodes[t].next = None;
+                    self.table[j] = lo_head;
+                }
+                if let Some(t) = hi_tail {
+                    self.nodes[t].next = None;
+                    self.table[j + old_cap] = hi_head;
+                }
+            }
+        }
+    }
+
+    /// `TreeNode.split`: divide a tree bin between buckets `index` and `index + bit`.
+    fn split_tree(&mut self, first: usize, index: usize, bit: usize) {
+        let (mut lo_head, mut lo_tail, mut lc) = (None, None::<usize>, 0usize);
+        let (mut hi_head, mut hi_tail, mut hc) = (None, None::<usize>, 0usize);
+        let mut cur = Some(first);
+        while let Some(e) = cur {
+            cur = self.nodes[e].next;
+            self.nodes[e].next = None;
+            let (head, tail, count) = if (self.nodes[e].hash as u32 as usize) & bit == 0 {
+                (&mut lo_head, &mut lo_tail, &mut lc)
+            } else {
+                (&mut hi_head, &mut hi_tail, &mut hc)
+            };
+            self.nodes[e].prev = *tail;
+            match *tail {
+                None => *head = Some(e),
+                Some(t) => self.nodes[t].next = Some(e),
+            }
+            *tail = Some(e);
+            *count += 1;
+        }
+        if let Some(lo) = lo_head {
+            if lc <= UNTREEIFY_THRESHOLD {
+                self.untreeify(lo);
+                self.table[index] = Some(lo);
+            } else {
+                self.table[index] = Some(lo);
+                if hi_head.is_some() {
+                    self.treeify(lo);
+                }
+            }
+        }
+        if let Some(hi) = hi_head {
+            if hc <= UNTREEIFY_THRESHOLD {
+                self.untreeify(hi);
+                self.table[index + bit] = Some(hi);
+            } else {
+                self.table[index + bit] = Some(hi);
+                if lo_head.is_some() {
+                    self.treeify(hi);
+                }
+            }
+        }
+    }
+
+    /// `untreeify`: the bin becomes plain nodes, same `next` order.
+    fn untreeify(&mut self, head: usize) {
+        let mut cur = Some(head);
+        while let Some(e) = cur {
+            let n = &mut self.nodes[e];
+            n.tree = false;
+            n.parent = None;
+            n.left = None;
+            n.right = None;
+            n.prev = None;
+            n.red = false;
+            cur = n.next;
+        }
+    }
+
+    /// `treeifyBin`: a bucket reached 9 nodes. Small tables grow instead.
+    fn treeify_bin(&mut self, hash: i32) {
+        if self.table.len() < MIN_TREEIFY_CAPACITY {
+            self.resize();
+            return;
+        }
+        let index = self.index_for(hash);
+        let Some(hd) = self.table[index] else {
+            return;
+        };
+        let mut prev = None;
+        let mut cur = Some(hd);
+        while let Some(e) = cur {
+            let n = &mut self.nodes[e];
+            n.tree = true;
+            n.prev = prev;
+            n.parent = None;
+            n.left = None;
+            n.right = None;
+            prev = Some(e);
+            cur = n.next;
+        }
+        self.treeify(hd);
+    }
+
+    /// Direction of `x` relative to `p` in a tree bin: by hash (signed), then `compareTo`.
+    /// Keys are distinct, so `compareTo` is never 0 and `tieBreakOrder` never runs.
+    fn dir(&self, x: usize, p: usize) -> std::cmp::Ordering {
+        let (h, ph) = (self.nodes[x].hash, self.nodes[p].hash);
+        if ph != h {
+            return h.cmp(&ph);
+        }
+        self.key(x).encode_utf16().cmp(self.key(p).encode_utf16())
+    }
+
+    /// `TreeNode.treeify` from `head` along `next`, then `moveRootToFront`.
+    fn treeify(&mut self, head: usize) {
+        let mut root: Option<usize> = None;
+        let mut cur = Some(head);
+        while let Some(x) = cur {
+            cur = self.nodes[x].next;
+            self.nodes[x].left = None;
+            self.nodes[x].right = None;
+            let Some(r) = root else {
+                self.nodes[x].parent = None;
+                self.nodes[x].red = false;
+                root = Some(x);
+                continue;
+            };
+            let mut p = r;
+            loop {
+                let go_left = self.dir(x, p).is_le();
+                let child = if go_left {
+                    self.nodes[p].left
+                } else {
+                    self.nodes[p].right
+                };
+                match child {
+                    Some(c) => p = c,
+                    None => {
+                        self.nodes[x].parent = Some(p);
+                        if go_left {
+                            self.nodes[p].left = Some(x);
+                        } else {
+                            self.nodes[p].right = Some(x);
+                        }
+                        root = Some(self.balance_insertion(r, x));
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(r) = root {
+            self.move_root_to_front(r);
+        }
+    }
+
+    /// `putTreeVal` for a new key: the node goes into the tree and, in `next` order, right
+    /// after its tree parent. Returns false if the key was already there.
+    fn put_tree_val(&mut self, _index: usize, first: usize, node: Node) -> bool {
+        let mut root = first;
+        while let Some(p) = self.nodes[root].parent {
+            root = p;
+        }
+        let x = self.push(node);
+        self.nodes[x].tree = true;
+        let mut p = root;
+        loop {
+            let ord = self.dir(x, p);
+            if ord.is_eq() {
+                // Already present: drop the arena node again (it is the last one).
+                self.nodes.pop();
+                return false;
+            }
+            let go_left = ord.is_lt();
+            let child = if go_left {
+                self.nodes[p].left
+            } else {
+                self.nodes[p].right
+            };
+            if let Some(c) = child {
+                p = c;
+                continue;
+            }
+            let xp = p;
+            let xpn = self.nodes[xp].next;
+            self.nodes[x].next = xpn;
+            if go_left {
+                self.nodes[xp].left = Some(x);
+            } else {
+                self.nodes[xp].right = Some(x);
+            }
+            self.nodes[xp].next = Some(x);
+            self.nodes[x].parent = Some(xp);
+            self.nodes[x].prev = Some(xp);
+            if let Some(n) = xpn {
+                self.nodes[n].prev = Some(x);
+            }
+            let r = self.balance_insertion(root, x);
+            self.move_root_to_front(r);
+            return true;
+        }
+    }
+
+    /// `moveRootToFront`: the tree root becomes the bucket's first node.
+    fn move_root_to_front(&mut self, root: usize) {
+        let index = self.index_for(self.nodes[root].hash);
+        let first = self.table[index];
+        if first == Some(root) {
+            return;
+        }
+        self.table[index] = Some(root);
+        let rp = self.nodes[root].prev;
+        let rn = self.nodes[root].next;
+        if let Some(n) = rn {
+            self.nodes[n].prev = rp;
+        }
+        if let Some(p) = rp {
+            self.nodes[p].next = rn;
+        }
+        if let Some(f) = first {
+            self.nodes[f].prev = Some(root);
+        }
+        self.nodes[root].next = first;
+        self.nodes[root].prev = None;
+    }
+
+    fn is_red(&self, n: Option<usize>) -> bool {
+        n.is_some_and(|i| self.nodes[i].red)
+    }
+
+    /// `balanceInsertion` (red-black fix-up after inserting `x`); returns the new root.
+    fn balance_insertion(&mut self, mut root: usize, mut x: usize) -> usize {
+        self.nodes[x].red = true;
+        loop {
+            let Some(mut xp) = self.nodes[x].parent else {
+                self.nodes[x].red = false;
+                return x;
+            };
+            let Some(mut xpp) = self.nodes[xp].parent.filter(|_| self.nodes[xp].red) else {
+                return root;
+            };
+            let xppl = self.nodes[xpp].left;
+            if Some(xp) == xppl {
+                let xppr = self.nodes[xpp].right;
+                if let Some(u) = xppr.filter(|_| self.is_red(xppr)) {
+                    self.nodes[u].red = false;
+                    self.nodes[xp].red = false;
+                    self.nodes[xpp].red = true;
+                    x = xpp;
+                } else {
+                    if Some(x) == self.nodes[xp].right {
+                        x = xp;
+                        root = self.rotate_left(root, x);
+                        match self.nodes[x].parent {
+                            Some(p) => {
+                                xp = p;
+                                match self.nodes[p].parent {
+                                    Some(pp) => xpp = pp,
+                                    None => {
+                                        self.nodes[xp].red = false;
+                                        continue;
+                                    }
+                                }
+                            }
+                            None => continue,
+                        }
+                    }
+                    self.nodes[xp].red = false;
+                    self.nodes[xpp].red = true;
+                    root = self.rotate_right(root, xpp);
+                }
+            } else if let Some(u) = xppl.filter(|_| self.is_red(xppl)) {
+                self.nodes[u].red = false;
+                self.nodes[xp].red = false;
+                self.nodes[xpp].red = true;
+                x = xpp;
+            } else {
+                if Some(x) == self.nodes[xp].left {
+                    x = xp;
+                    root = self.rotate_right(root, x);
+                    match self.nodes[x].parent {
+                        Some(p) => {
+                            xp = p;
+                            match self.nodes[p].parent {
+                                Some(pp) => xpp = pp,
+                                None => {
+                                    self.nodes[xp].red = false;
+                                    continue;
+                                }
+                            }
+                        }
+                        None => continue,
+                    }
+                }
+                self.nodes[xp].red = false;
+                self.nodes[xpp].red = true;
+                root = self.rotate_left(root, xpp);
+            }
+        }
+    }
+
+    fn rotate_left(&mut self, mut root: usize, p: usize) -> usize {
+        let Some(r) = self.nodes[p].right else {
+            return root;
+        };
+        let rl = self.nodes[r].left;
+        self.nodes[p].right = rl;
+        if let Some(rl) = rl {
+            self.nodes[rl].parent = Some(p);
+        }
+        let pp = self.nodes[p].parent;
+        self.nodes[r].parent = pp;
+        match pp {
+            None => {
+                root = r;
+                self.nodes[r].red = false;
+            }
+            Some(pp) if self.nodes[pp].left == Some(p) => self.nodes[pp].left = Some(r),
+            Some(pp) => self.nodes[pp].right = Some(r),
+        }
+        self.nodes[r].left = Some(p);
+        self.nodes[p].parent = Some(r);
+        root
+    }
+
+    fn rotate_right(&mut self, mut root: usize, p: usize) -> usize {
+        let Some(l) = self.nodes[p].left else {
+            return root;
+        };
+        let lr = self.nodes[l].right;
+        self.nodes[p].left = lr;
+        if let Some(lr) = lr {
+            self.nodes[lr].parent = Some(p);
+        }
+        let pp = self.nodes[p].parent;
+        self.nodes[l].parent = pp;
+        match pp {
+            None => {
+                root = l;
+                self.nodes[l].red = false;
+            }
+            Some(pp) if self.nodes[pp].right == Some(p) => self.nodes[pp].right = Some(l),
+            Some(pp) => self.nodes[pp].left = Some(l),
+        }
+        self.nodes[l].right = Some(p);
+        self.nodes[p].parent = Some(l);
+        root
+    }
+
+    /// `HashIterator`: buckets ascending, each along `next`.
+    fn iteration_order(&self) -> Vec<usize> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        for head in &self.table {
+            let mut cur = *head;
+            while let Some(n) = cur {
+                out.push(self.nodes[n].key);
+                cur = self.nodes[n].next;
+            }
+        }
+        out
+    }
 }
