@@ -1023,6 +1023,34 @@ pub(super) mod tests {
         }
 
         #[test]
+        fn every_prefix_of_a_valid_document_parses_or_reports_truncation(
+            v in arb_value(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let text = to_json(&v);
+            let boundaries: Vec<usize> = (0..text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let end = boundaries[cut.index(boundaries.len())];
+            match p(&text[..end]) {
+                Ok(_) => {}
+                Err(ParseError { kind: ParseErrorKind::Eof, offset }) => prop_assert_eq!(offset, end),
+                Err(ParseError { kind: ParseErrorKind::InvalidNumber, .. }) => {}
+                Err(e) => prop_assert!(false, "prefix {:?} gave {:?}", &text[..end], e),
+            }
+        }
+
+        #[test]
+        fn corrupted_documents_never_panic(
+            v in arb_value(),
+            at in any::<prop::sample::Index>(),
+            junk in "[\\\"{}\\[\\],:0-9a-zA-Z\u{0}-\u{1f} ]{1,3}",
+        ) {
+            let mut text = to_json(&v);
+            let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            text.insert_str(boundaries[at.index(boundaries.len())], &junk);
+            let _ = p(&text);
+        }
+
+        #[test]
         fn arbitrary_input_never_panics(text in "[\\[\\]{}\",:0-9a-z\\\\ .eE+-]{0,40}") {
             let _ = p(&text);
         }
