@@ -36,7 +36,10 @@ fn write_java(value: &Value, out: &mut String) {
             let entries = map.entries();
             let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
             out.push('{');
-            for (i, idx) in hashmap_order(&keys, map.parsed_len()).into_iter().enumerate() {
+            for (i, idx) in hashmap_order(&keys, map.parsed_len())
+                .into_iter()
+                .enumerate()
+            {
                 let Some((k, v)) = entries.get(idx) else {
                     continue;
                 };
@@ -687,5 +690,275 @@ impl<'a> JavaHashMap<'a> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Map;
+
+    #[test]
+    fn double_to_string_matches_java() {
+        // Expected texts are JDK 25 `Double.toString` outputs.
+        let table: &[(f64, &str)] = &[
+            (0.1, "0.1"),
+            (1.0, "1.0"),
+            (100.0, "100.0"),
+            (1234567.0, "1234567.0"),
+            (1.0e7, "1.0E7"),
+            (0.001, "0.001"),
+            (1.0e-4, "1.0E-4"),
+            (9.82222e-5, "9.82222E-5"),
+            (5.0, "5.0"),
+            (2.5e-8, "2.5E-8"),
+            (f64::MAX, "1.7976931348623157E308"),
+            (f64::from_bits(1), "4.9E-324"),
+            (f64::from_bits(2), "9.9E-324"),
+            (123456.789, "123456.789"),
+            (2.0e23, "2.0E23"),
+            (1.0e23, "1.0E23"),
+            (1.0e22, "1.0E22"),
+            (9.999999999999998e-4, "9.999999999999998E-4"),
+            (0.3, "0.3"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (110.00000000000001, "110.00000000000001"),
+            (9_223_372_036_854_775_808.0, "9.223372036854776E18"),
+            (f64::MIN_POSITIVE, "2.2250738585072014E-308"),
+            (9999999.999999998, "9999999.999999998"),
+            (12345678.9, "1.23456789E7"),
+            (-1.5, "-1.5"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+        ];
+        for &(x, want) in table {
+            assert_eq!(double_to_string(x), want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn double_to_string_round_trips_and_is_never_longer_than_std() {
+        // xorshift over raw bit patterns: every finite value prints a decimal that parses back
+        // to itself, with at most one digit more than std's shortest (Java's 2-digit rule).
+        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let x = f64::from_bits(s);
+            if !x.is_finite() {
+                continue;
+            }
+            let text = double_to_string(x);
+            assert_eq!(text.parse::<f64>().ok(), Some(x), "{text}");
+            let digits = |t: &str| {
+                let m = t.split(['E', 'e']).next().unwrap_or("");
+                m.trim_start_matches(['-', '0', '.'])
+                    .trim_end_matches(['0', '.'])
+                    .replace('.', "")
+                    .len()
+            };
+            assert!(digits(&text) <= digits(&format!("{x:e}")).max(2), "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_print_as_jackson_types_them() {
+        let table = [
+            ("600", "600"),
+            ("-0", "0"),
+            ("-12", "-12"),
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567890",
+            ),
+            ("1.0", "1.0"),
+            ("1.50", "1.5"),
+            ("-0.0", "-0.0"),
+            ("1e5", "100000.0"),
+            ("1E7", "1.0E7"),
+            ("2.5e-8", "2.5E-8"),
+            ("1e400", "Infinity"),
+            ("-1e400", "-Infinity"),
+            ("0.00001", "1.0E-5"),
+        ];
+        for (lit, want) in table {
+            assert_eq!(java_number(&Number::from_literal(lit)), want, "{lit}");
+        }
+    }
+
+    fn obj(members: Vec<(&str, Value)>) -> Value {
+        Value::Object(Map::from_entries(
+            members
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        ))
+    }
+
+    #[test]
+    fn to_java_string_formats_maps_lists_and_scalars() {
+        let v = obj(vec![
+            ("interactive", Value::Bool(false)),
+            (
+                "targets",
+                Value::Array(vec![obj(vec![
+                    ("key", Value::str("instanceids")),
+                    ("values", Value::str_array(["i-0ddf"])),
+                ])]),
+            ),
+            ("timeoutSeconds", Value::Number(Number::from_literal("600"))),
+            ("text", Value::str("line\n\"quoted\"")),
+        ]);
+        // Buckets of 16 (JDK 25 agrees): interactive 8, timeoutSeconds 9, text 11,
+        // targets 13; values 7, key 14.
+        assert_eq!(
+            to_java_string(&v),
+            "{interactive=false, timeoutSeconds=600, text=line\n\"quoted\", \
+             targets=[{values=[i-0ddf], key=instanceids}]}"
+        );
+        assert_eq!(to_java_string(&Value::Null), "null");
+        assert_eq!(to_java_string(&Value::str("plain")), "plain");
+        assert_eq!(to_java_string(&Value::Array(vec![Value::str("*")])), "[*]");
+    }
+
+    #[test]
+    fn hashmap_order_reproduces_the_spec_examples() {
+        // spec §2.5: ConsoleLogin additionalEventData and OpenControlChannel requestParameters.
+        let keys = ["MobileVersion", "LoginTo", "MFAUsed"];
+        let order: Vec<&str> = hashmap_order(&keys, 3).iter().map(|&i| keys[i]).collect();
+        assert_eq!(order, ["LoginTo", "MobileVersion", "MFAUsed"]);
+        let keys = [
+            "messageSchemaVersion",
+            "platformType",
+            "agentVersion",
+            "requireAcknowledgement",
+            "targetId",
+            "requestId",
+            "tokenValue",
+        ];
+        let order: Vec<&str> = hashmap_order(&keys, 7).iter().map(|&i| keys[i]).collect();
+        assert_eq!(
+            order,
+            [
+                "requireAcknowledgement",
+                "targetId",
+                "requestId",
+                "messageSchemaVersion",
+                "platformType",
+                "agentVersion",
+                "tokenValue"
+            ]
+        );
+    }
+
+    #[test]
+    fn java_string_hash_uses_utf16_units_and_wraps() {
+        assert_eq!(java_string_hash(""), 0);
+        assert_eq!(java_string_hash("a"), 97);
+        assert_eq!(java_string_hash("Aa"), java_string_hash("BB"));
+        // 'é' is one unit (233); '𝄞' is the surrogate pair D834 DD1E.
+        assert_eq!(java_string_hash("é"), 233);
+        assert_eq!(java_string_hash("𝄞"), 31 * 0xD834 + 0xDD1E);
+        // "polygenelubricants" has hashCode Integer.MIN_VALUE in Java.
+        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
+    }
+
+    #[test]
+    fn hashmap_capacity_follows_the_parsed_member_count() {
+        // "a" (97) and "q" (113) share bucket 1 of 16 but not of 32: with 13 parsed members
+        // (capacity 32) the table splits them and "q" lands in bucket 17, after "b" (98).
+        let keys = ["q", "b", "a"];
+        let by = |n| -> Vec<&str> { hashmap_order(&keys, n).iter().map(|&i| keys[i]).collect() };
+        assert_eq!(by(3), ["q", "a", "b"]);
+        assert_eq!(by(12), ["q", "a", "b"]);
+        assert_eq!(by(13), ["a", "b", "q"]);
+        assert_eq!(
+            by(0),
+            ["q", "a", "b"],
+            "parsed_len below keys.len() is ignored"
+        );
+    }
+
+    /// Keys `AaAa…`/`BB…` built from 4 pairs all have the same `String.hashCode`.
+    fn same_hash_keys() -> Vec<String> {
+        (0..16u32)
+            .map(|bits| {
+                (0..4)
+                    .rev()
+                    .map(|b| if bits >> b & 1 == 0 { "Aa" } else { "BB" })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nine_colliding_keys_in_a_small_table_resize_instead_of_treeifying() {
+        // JDK 25: 9 same-hash keys stay in insertion order (table grows 16 → 32, no tree).
+        let keys = same_hash_keys();
+        let refs: Vec<&str> = keys.iter().take(9).map(String::as_str).collect();
+        assert_eq!(hashmap_order(&refs, 9), (0..9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn tree_bins_put_the_root_first_like_java() {
+        // JDK 25 orders, from `new HashMap<>()` + `put` in slice order + `values()`.
+        let keys = same_hash_keys();
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert_eq!(
+            hashmap_order(&refs[..11], 11),
+            [3, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10]
+        );
+        let rev: Vec<&str> = refs.iter().rev().copied().collect();
+        assert_eq!(
+            hashmap_order(&rev, 16),
+            [3, 0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        );
+    }
+
+    /// The first 20 keys `k<n>` whose spread hash has its low 6 bits zero (one bucket at
+    /// capacity 64, different hashes), then `extra` keys `f<n>`.
+    fn bucket_zero_keys(extra: usize) -> Vec<String> {
+        let mut keys: Vec<String> = (0..100_000)
+            .map(|n| format!("k{n}"))
+            .filter(|k| spread(java_string_hash(k)) & 63 == 0)
+            .take(20)
+            .collect();
+        keys.extend((0..extra).map(|n| format!("f{n}")));
+        keys
+    }
+
+    #[test]
+    fn tree_bins_insert_after_their_tree_parent_and_split_on_resize_like_java() {
+        let keys = bucket_zero_keys(0);
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert_eq!(refs[0], "k309");
+        assert_eq!(
+            hashmap_order(&refs, refs.len()),
+            [
+                7, 3, 0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 17
+            ]
+        );
+        // 80 keys: the tree bin is split when the table grows to 128.
+        let keys = bucket_zero_keys(60);
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let want = [
+            6, 0, 70, 2, 5, 8, 10, 12, 14, 16, 18, 72, 71, 30, 74, 73, 32, 76, 31, 75, 34, 78, 33,
+            77, 20, 36, 21, 35, 79, 22, 38, 23, 37, 24, 25, 39, 26, 27, 28, 29, 41, 40, 43, 42, 45,
+            44, 47, 46, 49, 48, 7, 3, 1, 4, 9, 11, 13, 15, 19, 17, 50, 52, 51, 54, 53, 56, 55, 58,
+            57, 59, 61, 60, 63, 62, 65, 64, 67, 66, 69, 68,
+        ];
+        assert_eq!(hashmap_order(&refs, refs.len()), want);
+    }
+
+    #[test]
+    fn hashmap_order_lists_each_distinct_key_once() {
+        let keys = ["a", "b", "a"];
+        assert_eq!(hashmap_order(&keys, 3), [0, 1]);
+        assert!(hashmap_order(&[], 5).is_empty());
     }
 }

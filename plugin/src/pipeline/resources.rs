@@ -89,3 +89,152 @@ fn key_part(element: &Map, key: &str) -> String {
         Some(other) => to_java_string(other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Number;
+    use crate::pipeline::payload::fixture_support::{cases, json_eq};
+
+    fn obj(members: &[(&str, Value)]) -> Value {
+        Value::Object(Map::from_entries(
+            members
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        ))
+    }
+
+    fn keys_of(v: &Value) -> Vec<&str> {
+        v.as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn non_list_resources_are_moved_unchanged() {
+        for v in [
+            Value::str("arn:aws:s3:::bucket"),
+            obj(&[("ARN", Value::str("x"))]),
+            Value::Bool(true),
+        ] {
+            assert_eq!(transform(v.clone()), Ok(v));
+        }
+    }
+
+    #[test]
+    fn elements_are_renamed_in_place_and_non_objects_dropped() {
+        let input = Value::Array(vec![
+            Value::str("stray"),
+            obj(&[
+                ("accountId", Value::str("111122223333")),
+                ("type", Value::str("AWS::S3::Bucket")),
+                ("ARN", Value::str("arn:aws:s3:::b")),
+                ("extra", Value::Bool(true)),
+            ]),
+            Value::Array(vec![]),
+            Value::Number(Number::from_literal("7")),
+        ]);
+        let Ok(Value::Array(out)) = transform(input) else {
+            panic!("a list stays a list");
+        };
+        assert_eq!(out.len(), 1);
+        assert_eq!(keys_of(&out[0]), ["account_id", "type", "arn", "extra"]);
+        assert_eq!(
+            out[0].get_path(&["arn"]),
+            Some(&Value::str("arn:aws:s3:::b"))
+        );
+    }
+
+    #[test]
+    fn duplicates_keep_the_first_slot_with_the_last_content() {
+        // "Aa__" and "BB__" have the same Java hash, so they share a bucket and iterate in
+        // first-insertion order whatever the capacity.
+        let input = Value::Array(vec![
+            obj(&[("ARN", Value::str("BB")), ("n", Value::str("first"))]),
+            obj(&[("ARN", Value::str("Aa"))]),
+            obj(&[("arn", Value::str("BB")), ("n", Value::str("last"))]),
+        ]);
+        let want = Value::Array(vec![
+            obj(&[("arn", Value::str("BB")), ("n", Value::str("last"))]),
+            obj(&[("arn", Value::str("Aa"))]),
+        ]);
+        assert_eq!(transform(input), Ok(want));
+    }
+
+    #[test]
+    fn key_parts_default_to_empty_and_non_strings_use_their_java_form() {
+        // Same composite key `5__` for the number and its string: de-duplicated.
+        let input = Value::Array(vec![
+            obj(&[("ARN", Value::Number(Number::from_literal("5")))]),
+            obj(&[("ARN", Value::str("5")), ("type", Value::Null)]),
+            obj(&[("type", Value::str("T"))]),
+            obj(&[
+                ("accountId", Value::str("1")),
+                ("account_id", Value::str("2")),
+            ]),
+        ]);
+        let Ok(Value::Array(out)) = transform(input) else {
+            panic!("a list stays a list");
+        };
+        assert_eq!(out.len(), 3, "{out:?}");
+        let account = out
+            .iter()
+            .find_map(|e| e.get_path(&["account_id"]))
+            .and_then(Value::as_str);
+        assert_eq!(account, Some("1"), "the renamed accountId wins");
+    }
+
+    #[test]
+    fn output_order_is_hashmap_order_of_the_composite_keys() {
+        let arns = ["arn:a", "arn:b", "arn:c", "arn:d", "arn:e"];
+        let input = Value::Array(
+            arns.iter()
+                .map(|a| obj(&[("ARN", Value::str(*a)), ("type", Value::str("T"))]))
+                .collect(),
+        );
+        // JDK 25 `HashMap` order of the keys `arn:a__T` … `arn:e__T`.
+        let want = ["arn:d", "arn:e", "arn:b", "arn:c", "arn:a"];
+        let Ok(Value::Array(out)) = transform(input) else {
+            panic!("a list stays a list");
+        };
+        let got: Vec<&str> = out
+            .iter()
+            .filter_map(|e| e.get_path(&["arn"]).and_then(Value::as_str))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn resources_of_the_elastic_fixtures_match() {
+        let Some(cases) = cases() else { return };
+        let mut failures = Vec::new();
+        let mut matched = 0;
+        for case in &cases {
+            let want = case.expected.get_field("aws.cloudtrail.resources");
+            let got = match case.record.get("resources").cloned().map(transform) {
+                None => None,
+                Some(Ok(v)) => Some(v),
+                Some(Err(e)) => {
+                    failures.push(format!("{}: transform failed: {e}", case.name));
+                    continue;
+                }
+            };
+            // The final clean (§2.11 #4) removes a list left empty.
+            let got = got.filter(|v| v.as_array().is_none_or(|a| !a.is_empty()));
+            let same = match (&got, want) {
+                (Some(g), Some(w)) => json_eq(g, w),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                failures.push(format!("{}:\n   got  {got:?}\n   want {want:?}", case.name));
+            } else if got.is_some() {
+                matched += 1;
+            }
+        }
+        println!("{matched} fixture resources lists matched");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(matched >= 10, "the fixtures hold resources lists");
+    }
+}
