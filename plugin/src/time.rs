@@ -362,7 +362,11 @@ mod tests {
             ("2013-11-02T01:06:28Z", "2013-11-02T01:06:28.000Z"),
         ];
         for (input, want) in cases {
-            assert_eq!(normalize_creation_date(input).as_deref(), Ok(want), "{input}");
+            assert_eq!(
+                normalize_creation_date(input).as_deref(),
+                Ok(want),
+                "{input}"
+            );
         }
         for bad in ["20130230T010628Z", "20131102T010628", "20131102T0106Z"] {
             assert!(parse_creation_date(bad).is_err(), "{bad} should fail");
