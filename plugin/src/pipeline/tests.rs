@@ -275,3 +275,146 @@ fn assumed_role_identity_follows_the_9_0_0_rules() {
         ]))
     );
 }
+
+/// A fixed enricher: proves where the pipeline puts each lookup's result.
+struct FakeEnricher;
+
+impl crate::enrich::Enricher for FakeEnricher {
+    fn geo(&self, ip: std::net::IpAddr) -> Option<Map> {
+        ip.is_ipv4()
+            .then(|| Map::from_entries(vec![("country_iso_code".into(), Value::str("SE"))]))
+    }
+    fn asn(&self, _ip: std::net::IpAddr) -> Option<Map> {
+        None
+    }
+    fn user_agent(&self, ua: &str) -> Option<Map> {
+        Some(Map::from_entries(vec![
+            (
+                "name".into(),
+                Value::str(ua.split('/').next().unwrap_or_default()),
+            ),
+            ("original".into(), Value::str("must not replace the input")),
+        ]))
+    }
+}
+
+#[test]
+fn enricher_results_land_in_source_geo_and_user_agent() {
+    let opts = PipelineOptions {
+        enricher: Some(&FakeEnricher),
+        ..PipelineOptions::default()
+    };
+    let out = run(
+        ingest(Some(
+            r#"{"sourceIPAddress":"89.160.20.156","userAgent":"aws-cli/2.0"}"#,
+        )),
+        &opts,
+    );
+    assert_eq!(out.doc.str_field("source.geo.country_iso_code"), Some("SE"));
+    assert!(!out.doc.has_field("source.as"));
+    assert_eq!(out.doc.str_field("user_agent.name"), Some("aws-cli"));
+    assert_eq!(
+        out.doc.str_field("user_agent.original"),
+        Some("aws-cli/2.0")
+    );
+    let plain = run(
+        ingest(Some(
+            r#"{"sourceIPAddress":"89.160.20.156","userAgent":"aws-cli/2.0"}"#,
+        )),
+        &PipelineOptions::default(),
+    );
+    assert!(!plain.doc.has_field("source.geo"));
+    assert_eq!(
+        plain.doc.get("user_agent"),
+        Some(&Value::Object(Map::from_entries(vec![(
+            "original".into(),
+            Value::str("aws-cli/2.0")
+        )])))
+    );
+    // No IP, no lookup: a host name or a list of addresses stays in source.address only.
+    let out = run(ingest(Some(r#"{"sourceIPAddress":"AWS Internal"}"#)), &opts);
+    assert!(!out.doc.has_field("source.ip") && !out.doc.has_field("source.geo"));
+}
+
+mod shapes {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Keys the pipeline reads, so random values land where the steps look.
+    const KEYS: [&str; 24] = [
+        "eventTime",
+        "eventName",
+        "eventSource",
+        "userIdentity",
+        "type",
+        "arn",
+        "userName",
+        "sessionContext",
+        "sessionIssuer",
+        "attributes",
+        "creationDate",
+        "requestParameters",
+        "responseElements",
+        "additionalEventData",
+        "resources",
+        "ARN",
+        "tlsDetails",
+        "tlsVersion",
+        "instancesSet",
+        "items",
+        "instanceId",
+        "awsRegion",
+        "ConsoleLogin",
+        "digestEndTime",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| Value::Number(i64::from(n).into())),
+            prop_oneof![
+                Just(String::new()),
+                Just("-".to_owned()),
+                Just("AssumedRole".to_owned()),
+                Just("ConsoleLogin".to_owned()),
+                Just("arn:aws:sts::1:assumed-role/R/s@x".to_owned()),
+                Just("2021-02-30T00:00:00Z".to_owned()),
+                Just("s3.amazonaws.com".to_owned()),
+                "[a-zA-Z0-9:/@.-]{0,12}",
+            ]
+            .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(&KEYS[..]), inner), 0..6)
+                    .prop_map(|members| {
+                        let mut m = Map::new();
+                        for (k, v) in members {
+                            m.insert(k, v);
+                        }
+                        Value::Object(m)
+                    }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_record_shape_yields_one_document_with_the_original(v in value()) {
+            let text = crate::json::write::to_json(&v);
+            let mut doc = ingest(Some(&text));
+            doc.insert("tags", Value::str_array(["actor_target_mapping"]));
+            let out = run(doc, &PipelineOptions::default());
+            prop_assert!(!out.doc.has_field("json") && !out.doc.has_field("_conf"));
+            prop_assert_eq!(out.doc.str_field("event.created"), Some(TS));
+            if text.trim().is_empty() {
+                prop_assert!(!out.doc.has_field("event.original"));
+            } else {
+                prop_assert_eq!(out.doc.str_field("event.original"), Some(text.as_str()));
+            }
+            prop_assert_eq!(out.is_error, out.doc.has_field("error.message"));
+        }
+    }
+}
