@@ -1,0 +1,198 @@
+//! The WebAssembly component glue: wit-bindgen bindings for `wit/world.wit` and conversions
+//! between the generated types and `crate::api`. No logic lives here.
+
+mod bindings {
+    //! Generated from `wit/world.wit` (world `plugin`).
+    wit_bindgen::generate!({
+        world: "plugin",
+        path: "../wit",
+    });
+
+    use super::Component;
+    export!(Component);
+}
+
+use crate::api;
+use crate::decoder;
+use bindings::exports::cloudtrail::ecs::decode::{self as wdecode, GuestDecoder};
+use bindings::exports::cloudtrail::ecs::types as wt;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// The component's export implementation.
+struct Component;
+
+thread_local! {
+    /// Per-instance enrichment databases (`set-enrichment`), shared by every decoder created
+    /// afterwards. A component instance is single-threaded.
+    static ENRICHER: RefCell<Option<Arc<dyn crate::enrich::Enricher + Send + Sync>>> =
+        const { RefCell::new(None) };
+}
+
+fn enricher() -> Option<Arc<dyn crate::enrich::Enricher + Send + Sync>> {
+    ENRICHER.with(|e| e.borrow().clone())
+}
+
+impl wdecode::Guest for Component {
+    type Decoder = DecoderResource;
+
+    fn info() -> wt::ComponentInfo {
+        wt::ComponentInfo {
+            name: crate::NAME.to_owned(),
+            version: crate::VERSION.to_owned(),
+            parity_reference: crate::PARITY_REFERENCE.to_owned(),
+        }
+    }
+
+    fn set_enrichment(
+        city: Option<Vec<u8>>,
+        asn: Option<Vec<u8>>,
+    ) -> Result<(), wt::EnrichmentError> {
+        let loaded = crate::enrich::load(city, asn).map_err(enrichment_error)?;
+        ENRICHER.with(|e| *e.borrow_mut() = loaded);
+        Ok(())
+    }
+
+    fn decode(
+        input: Vec<u8>,
+        meta: wt::SourceMeta,
+        options: wt::Options,
+    ) -> Result<wt::Batch, wt::ConfigError> {
+        decoder::decode(&input, meta_in(meta), options_in(options), enricher())
+            .map(batch_out)
+            .map_err(config_error)
+    }
+}
+
+/// The `decoder` resource: one streaming decode session.
+struct DecoderResource(RefCell<decoder::Decoder>);
+
+impl GuestDecoder for DecoderResource {
+    fn create(
+        meta: wt::SourceMeta,
+        options: wt::Options,
+    ) -> Result<wdecode::Decoder, wt::ConfigError> {
+        let d = decoder::Decoder::new(meta_in(meta), options_in(options), enricher())
+            .map_err(config_error)?;
+        Ok(wdecode::Decoder::new(DecoderResource(RefCell::new(d))))
+    }
+
+    fn push(&self, chunk: Vec<u8>) -> wt::Batch {
+        batch_out(self.0.borrow_mut().push(&chunk))
+    }
+
+    fn finish(&self) -> wt::Batch {
+        batch_out(self.0.borrow_mut().finish())
+    }
+}
+
+fn meta_in(m: wt::SourceMeta) -> api::SourceMeta {
+    api::SourceMeta {
+        bucket: m.bucket,
+        object_key: m.object_key,
+        source_name: m.source_name,
+        received: m.received,
+        namespace: m.namespace,
+    }
+}
+
+fn options_in(o: wt::Options) -> api::Options {
+    api::Options {
+        format: match o.format {
+            wt::OutputFormat::Nested => api::OutputFormat::Nested,
+            wt::OutputFormat::Flat => api::OutputFormat::Flat,
+        },
+        input_mode: match o.input_mode {
+            wt::InputMode::Auto => api::InputMode::Auto,
+            wt::InputMode::MessageLines => api::InputMode::MessageLines,
+        },
+        retain: o.retain,
+        tags: o.tags,
+        keep_original: o.keep_original,
+        extra_fields: o.extra_fields,
+        limits: api::Limits {
+            max_decompressed_bytes: o.limits.max_decompressed_bytes,
+            max_record_bytes: o.limits.max_record_bytes,
+            max_depth: o.limits.max_depth,
+            max_records_per_call: o.limits.max_records_per_call,
+        },
+    }
+}
+
+fn batch_out(b: api::Batch) -> wt::Batch {
+    wt::Batch {
+        documents: b
+            .documents
+            .into_iter()
+            .map(|d| wt::Document {
+                id: d.id,
+                json: d.json,
+                kind: match d.kind {
+                    api::DocumentKind::Event => wt::DocumentKind::Event,
+                    api::DocumentKind::Error => wt::DocumentKind::Error,
+                },
+                position: d.position,
+            })
+            .collect(),
+        counts: counts_out(b.counts),
+        stopped: b.stopped.map(decode_error_out),
+    }
+}
+
+fn counts_out(c: api::Counts) -> wt::Counts {
+    wt::Counts {
+        records: c.records,
+        documents: c.documents,
+        error_documents: c.error_documents,
+        skipped: c
+            .skipped
+            .into_iter()
+            .map(|(reason, count)| wt::SkipCount {
+                reason: match reason {
+                    api::SkipReason::ControlMessage => wt::SkipReason::ControlMessage,
+                    api::SkipReason::EmptyRecord => wt::SkipReason::EmptyRecord,
+                    api::SkipReason::Filtered => wt::SkipReason::Filtered,
+                },
+                count,
+            })
+            .collect(),
+        bytes_in: c.bytes_in,
+        bytes_decoded: c.bytes_decoded,
+        key_mismatches: c.key_mismatches,
+        missing_event_time: c.missing_event_time,
+    }
+}
+
+fn decode_error_out(e: api::DecodeError) -> wt::DecodeError {
+    match e {
+        api::DecodeError::LimitExceeded(l) => wt::DecodeError::LimitExceeded(wt::LimitError {
+            limit: match l.limit {
+                api::LimitKind::DecompressedBytes => wt::LimitKind::DecompressedBytes,
+                api::LimitKind::RecordBytes => wt::LimitKind::RecordBytes,
+                api::LimitKind::NestingDepth => wt::LimitKind::NestingDepth,
+                api::LimitKind::RecordsPerCall => wt::LimitKind::RecordsPerCall,
+            },
+            max: l.max,
+            actual: l.actual,
+        }),
+        api::DecodeError::UnrecognizedContent(s) => wt::DecodeError::UnrecognizedContent(s),
+        api::DecodeError::Decompression(s) => wt::DecodeError::Decompression(s),
+        api::DecodeError::MalformedJson(s) => wt::DecodeError::MalformedJson(s),
+        api::DecodeError::NotCloudtrail(s) => wt::DecodeError::NotCloudtrail(s),
+        api::DecodeError::Finished => wt::DecodeError::Finished,
+    }
+}
+
+fn config_error(e: api::ConfigError) -> wt::ConfigError {
+    match e {
+        api::ConfigError::InvalidNamespace(s) => wt::ConfigError::InvalidNamespace(s),
+        api::ConfigError::InvalidExtraFields(s) => wt::ConfigError::InvalidExtraFields(s),
+    }
+}
+
+fn enrichment_error(e: api::EnrichmentError) -> wt::EnrichmentError {
+    match e {
+        api::EnrichmentError::InvalidCityDatabase(s) => wt::EnrichmentError::InvalidCityDatabase(s),
+        api::EnrichmentError::InvalidAsnDatabase(s) => wt::EnrichmentError::InvalidAsnDatabase(s),
+    }
+}
