@@ -242,6 +242,17 @@ impl WasmEngine {
         Ok((i.name, i.version, i.parity_reference))
     }
 
+    /// The caps in force.
+    pub fn config(&self) -> WasmConfig {
+        self.config
+    }
+
+    /// Changes the caps: the deadline applies from the next call, the memory cap from the next
+    /// fresh instance.
+    pub fn set_config(&mut self, config: WasmConfig) {
+        self.config = config;
+    }
+
     /// True while an instance is alive (false after a trap until the next call).
     pub fn has_instance(&self) -> bool {
         self.live.is_some()
@@ -253,12 +264,15 @@ impl WasmEngine {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
+        // One component instance per store: rustc's wasm32-wasip2 output is three core
+        // instances (the main module plus wit-component's shim and fixup), one linear memory
+        // and two tables; the counts leave one spare each, nothing more.
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.config.memory_limit)
-            .memories(4)
-            .tables(16)
+            .memories(1)
+            .tables(3)
             .table_elements(1 << 16)
-            .instances(16)
+            .instances(4)
             .build();
         let state = HostState {
             wasi,
