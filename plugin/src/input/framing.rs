@@ -85,7 +85,9 @@ impl Capture {
         }
         if self.size > self.max {
             self.oversize = true;
-            let keep = EXCERPT_BYTES.saturating_sub(self.buf.len()).min(bytes.len());
+            let keep = EXCERPT_BYTES
+                .saturating_sub(self.buf.len())
+                .min(bytes.len());
             self.buf
                 .extend_from_slice(bytes.get(..keep).unwrap_or_default());
             self.buf.truncate(EXCERPT_BYTES);
@@ -295,7 +297,10 @@ impl JsonFramer {
                         self.saw_records = false;
                         self.in_records = false;
                         self.checked_first = false;
-                        self.cap = Some((Capture::new(base + i as u64, self.max_record), CapKind::Whole));
+                        self.cap = Some((
+                            Capture::new(base + i as u64, self.max_record),
+                            CapKind::Whole,
+                        ));
                         seg = Some(i);
                         self.stack.push(true);
                         self.st = St::ObjFirst;
@@ -550,7 +555,10 @@ impl JsonFramer {
     ) {
         let Some(&b) = data.get(i) else { return };
         let depth = self.stack.len();
-        if !matches!(b, b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') {
+        if !matches!(
+            b,
+            b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+        ) {
             self.syntax_error(data, seg, i, "expected a value", out);
             return;
         }
@@ -601,7 +609,11 @@ impl JsonFramer {
                     return;
                 }
                 self.stack.push(b == b'{');
-                self.st = if b == b'{' { St::ObjFirst } else { St::ArrFirst };
+                self.st = if b == b'{' {
+                    St::ObjFirst
+                } else {
+                    St::ArrFirst
+                };
             }
             b'"' => {
                 self.str_is_key = false;
@@ -760,7 +772,8 @@ mod tests {
 
     #[test]
     fn records_elements_are_emitted_verbatim_with_offsets() {
-        let input = br#"{"Records":[ {"eventVersion":"1.08","a":[1,{"b":"}]"}]} ,{"eventTime":"x"}]}"#;
+        let input =
+            br#"{"Records":[ {"eventVersion":"1.08","a":[1,{"b":"}]"}]} ,{"eventTime":"x"}]}"#;
         for step in [1, 2, 5, input.len()] {
             let (recs, stop) = frame(input, step, MAX);
             assert_eq!(stop, None);
@@ -795,7 +808,11 @@ mod tests {
             // concatenated and newline-separated documents
             (
                 "{\"Records\":[{\"eventID\":\"1\"}]}{\"Records\":[{\"eventID\":\"2\"}]}\n{\"Records\":[{\"eventID\":\"3\"}]}\n",
-                &[r#"{"eventID":"1"}"#, r#"{"eventID":"2"}"#, r#"{"eventID":"3"}"#],
+                &[
+                    r#"{"eventID":"1"}"#,
+                    r#"{"eventID":"2"}"#,
+                    r#"{"eventID":"3"}"#,
+                ],
                 None,
             ),
             // BOM then whitespace
@@ -819,11 +836,23 @@ mod tests {
             // non-object elements are records too
             (
                 r#"{"Records":[{"eventID":"1"},"x",1,null,[],-2.5e3,true]}"#,
-                &[r#"{"eventID":"1"}"#, r#""x""#, "1", "null", "[]", "-2.5e3", "true"],
+                &[
+                    r#"{"eventID":"1"}"#,
+                    r#""x""#,
+                    "1",
+                    "null",
+                    "[]",
+                    "-2.5e3",
+                    "true",
+                ],
                 None,
             ),
             // Records not an array
-            (r#"{"Records":{"eventVersion":"1"}}"#, &[], Some("NotCloudtrail")),
+            (
+                r#"{"Records":{"eventVersion":"1"}}"#,
+                &[],
+                Some("NotCloudtrail"),
+            ),
             (r#"{"Records":null}"#, &[], Some("NotCloudtrail")),
             // S3 notification
             (
@@ -846,7 +875,11 @@ mod tests {
             ),
             // garbage
             ("hello world", &[], Some("UnrecognizedContent")),
-            ("<html><body>error</body></html>", &[], Some("UnrecognizedContent")),
+            (
+                "<html><body>error</body></html>",
+                &[],
+                Some("UnrecognizedContent"),
+            ),
             ("123", &[], Some("UnrecognizedContent")),
             ("\u{feff}x", &[], Some("UnrecognizedContent")),
             // stray characters and mismatches
@@ -910,7 +943,10 @@ mod tests {
     fn truncated_input_cuts_the_last_record_only() {
         let input = br#"{"Records":[{"eventID":"1"},{"eventID":"2","x":"abc"#;
         let (recs, stop) = frame(input, 7, MAX);
-        assert_eq!(texts(&recs), [r#"{"eventID":"1"}"#, r#"{"eventID":"2","x":"abc"#]);
+        assert_eq!(
+            texts(&recs),
+            [r#"{"eventID":"1"}"#, r#"{"eventID":"2","x":"abc"#]
+        );
         assert!(matches!(&recs[1].body, RecordBody::Cut(m) if m.contains("end of input")));
         assert!(matches!(stop, Some(DecodeError::MalformedJson(_))));
     }
@@ -956,10 +992,22 @@ mod tests {
         let input = format!(r#"{{"Records":[{{"p":{}"#, "[".repeat(3000));
         let (recs, stop) = frame(input.as_bytes(), 4096, 1000);
         assert!(
-            matches!(stop, Some(DecodeError::LimitExceeded(LimitError { limit: LimitKind::NestingDepth, .. }))),
+            matches!(
+                stop,
+                Some(DecodeError::LimitExceeded(LimitError {
+                    limit: LimitKind::NestingDepth,
+                    ..
+                }))
+            ),
             "{stop:?}"
         );
-        assert!(matches!(recs.as_slice(), [RawRecord { body: RecordBody::Cut(_), .. }]));
+        assert!(matches!(
+            recs.as_slice(),
+            [RawRecord {
+                body: RecordBody::Cut(_),
+                ..
+            }]
+        ));
     }
 
     #[test]
@@ -968,7 +1016,9 @@ mod tests {
             let (_, stop) = frame(b"  GIF89a-some-binary-content", step, MAX);
             assert_eq!(
                 stop,
-                Some(DecodeError::UnrecognizedContent(hex_string(b"GIF89a-some-bina")))
+                Some(DecodeError::UnrecognizedContent(hex_string(
+                    b"GIF89a-some-bina"
+                )))
             );
             let (_, stop) = frame(b"PK", step, MAX);
             assert_eq!(stop, Some(DecodeError::UnrecognizedContent("504b".into())));

@@ -361,7 +361,10 @@ impl GzipInflater {
     ) -> Result<Step, GzipError> {
         let rest = input.get(*i..).unwrap_or(&[]);
         // Room for at most cap + 1 bytes, so an overflow is seen without producing more.
-        let room = self.max_out.saturating_sub(self.total_out).saturating_add(1);
+        let room = self
+            .max_out
+            .saturating_sub(self.total_out)
+            .saturating_add(1);
         let want = usize::try_from(room).unwrap_or(OUT_CHUNK).min(OUT_CHUNK);
         let (before_in, before_out) = (self.inflate.total_in(), self.inflate.total_out());
         let out = self.buf.get_mut(..want).unwrap_or_default();
@@ -565,9 +568,17 @@ mod tests {
                 actual: 50_001
             })
         );
-        assert_eq!(out.len(), 50_000, "exactly the allowed bytes reach the sink");
+        assert_eq!(
+            out.len(),
+            50_000,
+            "exactly the allowed bytes reach the sink"
+        );
         let (out, r) = inflate(&input, 1000, 100_000);
-        assert_eq!((out.len(), r), (100_000, Ok(())), "exactly at the cap is fine");
+        assert_eq!(
+            (out.len(), r),
+            (100_000, Ok(())),
+            "exactly at the cap is fine"
+        );
     }
 
     #[test]

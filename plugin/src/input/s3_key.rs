@@ -96,13 +96,7 @@ fn parse_tail(rest: &[&str], prefix: Option<String>) -> Option<CloudTrailKey> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let file_ok = file.len() > ".json.gz".len() && file.ends_with(".json.gz");
-    if !(digits(acct, 12)
-        && region_ok
-        && digits(y, 4)
-        && digits(m, 2)
-        && digits(d, 2)
-        && file_ok)
-    {
+    if !(digits(acct, 12) && region_ok && digits(y, 4) && digits(m, 2) && digits(d, 2) && file_ok) {
         return None;
     }
     Some(CloudTrailKey {
@@ -145,14 +139,21 @@ mod tests {
     fn the_three_key_shapes_parse_with_their_kind_account_region_and_date() {
         for (key, kind, file_start) in [
             (LOG, KeyKind::CloudTrail, "111122223333_CloudTrail_"),
-            (INSIGHT, KeyKind::Insight, "111122223333_CloudTrail-Insight_"),
+            (
+                INSIGHT,
+                KeyKind::Insight,
+                "111122223333_CloudTrail-Insight_",
+            ),
             (DIGEST, KeyKind::Digest, "111122223333_CloudTrail-Digest_"),
         ] {
             let k = parse_key(key).unwrap_or_else(|| panic!("{key} should parse"));
             assert_eq!(k.kind, kind, "{key}");
             assert_eq!(k.account_id, "111122223333");
             assert_eq!(k.region, "us-east-1");
-            assert_eq!((k.year.as_str(), k.month.as_str(), k.day.as_str()), ("2024", "05", "01"));
+            assert_eq!(
+                (k.year.as_str(), k.month.as_str(), k.day.as_str()),
+                ("2024", "05", "01")
+            );
             assert!(k.file_name.starts_with(file_start), "{}", k.file_name);
             assert_eq!(k.prefix, None);
             assert_eq!(k.org_id, None);
