@@ -12,6 +12,7 @@
 //!   surplus raw records wait in a queue and the *input* not yet consumed waits unconsumed
 //!   (decoding pauses), so memory stays bounded by one inflate piece plus the chunk. `finish`
 //!   drains everything in one batch and may exceed the cap (the WIT has no "more" signal).
+//!   A cap of 0 counts as 1.
 //! - A stop is reported in the batch that emits the last record before it; every later `push`
 //!   repeats it (and ignores its bytes) and so does `finish`; calls after `finish` return
 //!   `Finished`.
@@ -65,7 +66,8 @@ enum Framer {
 }
 
 impl Framer {
-    fn push(&mut self, data: &[u8], out: &mut VecDeque<RawRecord>) {
+    /// Frame `data`; returns the bytes consumed (fewer only when the framer stopped).
+    fn push(&mut self, data: &[u8], out: &mut VecDeque<RawRecord>) -> usize {
         match self {
             Framer::Json(f) => f.push(data, out),
             Framer::Lines(f) => f.push(data, out),
@@ -179,7 +181,8 @@ impl Decoder {
         if self.stop.is_none() {
             self.pending.extend_from_slice(chunk);
         }
-        self.run(&mut batch, self.options.limits.max_records_per_call);
+        // A cap of 0 would never make progress: it counts as 1.
+        self.run(&mut batch, self.options.limits.max_records_per_call.max(1));
         if self.queue.is_empty() {
             batch.stopped.clone_from(&self.stop);
         }
@@ -331,9 +334,9 @@ impl Decoder {
         };
         let bytes_decoded = &mut counts.bytes_decoded;
         let mut sink = |out: &[u8]| {
-            framer.push(out, queue);
-            *decoded += out.len() as u64;
-            *bytes_decoded += out.len() as u64;
+            let used = framer.push(out, queue) as u64;
+            *decoded += used;
+            *bytes_decoded += used;
             queue.len() < want && framer.stopped().is_none()
         };
         let result = g.feed(data, &mut sink);
@@ -361,9 +364,9 @@ impl Decoder {
     }
 
     fn frame_bytes(&mut self, data: &[u8], counts: &mut Counts) {
-        self.framer.push(data, &mut self.queue);
-        self.decoded += data.len() as u64;
-        counts.bytes_decoded += data.len() as u64;
+        let used = self.framer.push(data, &mut self.queue) as u64;
+        self.decoded += used;
+        counts.bytes_decoded += used;
     }
 
     /// Adopt the framer's stop, if any; true when stopped.
@@ -918,7 +921,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
         /// Any chunking and any per-call cap give the one-shot documents and counts.
         #[test]
@@ -928,6 +931,50 @@ mod tests {
             let mut capped = options;
             capped.limits.max_records_per_call = cap;
             let many = decode_chunked(&input, &cuts, s3_meta("bkt", "k.json.gz"), capped);
+            prop_assert_eq!(&many.documents, &one.documents);
+            prop_assert_eq!(&many.counts, &one.counts);
+            prop_assert_eq!(&many.stopped, &one.stopped);
+        }
+    }
+
+    fn arb_bytes() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, bool)> {
+        let alphabet: &'static [u8] = b"{}[]\":, \n\\ax1\xef\xbb\xbf\xff";
+        (
+            prop::collection::vec(
+                prop_oneof![
+                    3 => prop::sample::select(alphabet),
+                    1 => any::<u8>(),
+                ],
+                0..300,
+            ),
+            prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(mut bytes, cuts, wrap, zip)| {
+                if wrap {
+                    let mut w = br#"{"Records":["#.to_vec();
+                    w.extend(bytes);
+                    bytes = w;
+                }
+                let input = if zip { gz(&bytes) } else { bytes };
+                let mut cuts: Vec<usize> =
+                    cuts.iter().map(|ix| ix.index(input.len() + 1)).collect();
+                cuts.sort_unstable();
+                (input, cuts, zip)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        /// Arbitrary bytes: no panic, balanced counts, and chunking does not matter.
+        #[test]
+        fn arbitrary_bytes_never_panic_and_chunking_does_not_matter((input, cuts, _zip) in arb_bytes()) {
+            let mut options = Options::default();
+            options.limits.max_record_bytes = 64;
+            let one = decode_one(&input, meta(), options.clone());
+            let many = decode_chunked(&input, &cuts, meta(), options);
             prop_assert_eq!(&many.documents, &one.documents);
             prop_assert_eq!(&many.counts, &one.counts);
             prop_assert_eq!(&many.stopped, &one.stopped);
@@ -1193,6 +1240,20 @@ mod tests {
                 (Some(DecodeError::Finished), 2)
             );
         }
+    }
+
+    #[test]
+    fn a_per_call_cap_of_zero_still_makes_progress() {
+        let mut options = Options::default();
+        options.limits.max_records_per_call = 0;
+        let mut d = Decoder::new(meta(), options, None).expect("config");
+        assert_eq!(
+            d.push(records_file(&n_records(3)).as_bytes())
+                .counts
+                .records,
+            1
+        );
+        assert_eq!(d.finish().counts.records, 2);
     }
 
     #[test]

@@ -77,21 +77,21 @@ impl Capture {
         }
     }
 
-    /// Append bytes; past the cap only the first [`EXCERPT_BYTES`] are kept.
+    /// Append bytes; past the cap only the first [`EXCERPT_BYTES`] are kept (the same bytes
+    /// however the input was chunked).
     pub fn append(&mut self, bytes: &[u8]) {
         self.size += bytes.len() as u64;
-        if self.oversize {
-            return;
-        }
-        if self.size > self.max {
+        if !self.oversize && self.size > self.max {
             self.oversize = true;
+            self.buf.truncate(EXCERPT_BYTES);
+            self.buf.shrink_to_fit();
+        }
+        if self.oversize {
             let keep = EXCERPT_BYTES
                 .saturating_sub(self.buf.len())
                 .min(bytes.len());
             self.buf
                 .extend_from_slice(bytes.get(..keep).unwrap_or_default());
-            self.buf.truncate(EXCERPT_BYTES);
-            self.buf.shrink_to_fit();
         } else {
             self.buf.extend_from_slice(bytes);
         }
@@ -232,6 +232,10 @@ pub struct JsonFramer {
     cap: Option<(Capture, CapKind)>,
     hex: Vec<u8>,
     stopped: Option<DecodeError>,
+    /// Offset of the byte being scanned (so a stop knows where it happened).
+    cur: u64,
+    /// Bytes consumed when the framer stopped: up to and including the byte that stopped it.
+    stop_end: Option<u64>,
 }
 
 impl JsonFramer {
@@ -259,6 +263,8 @@ impl JsonFramer {
             cap: None,
             hex: Vec::new(),
             stopped: None,
+            cur: 0,
+            stop_end: None,
         }
     }
 
@@ -272,15 +278,21 @@ impl JsonFramer {
         self.st == St::Stopped
     }
 
-    /// Scan `data`, pushing completed records to `out`.
-    pub fn push(&mut self, data: &[u8], out: &mut VecDeque<RawRecord>) {
+    /// Scan `data`, pushing completed records to `out`. Returns the bytes consumed: all of
+    /// them, unless the framer stopped (then up to and including the byte that stopped it,
+    /// whatever the chunking; nothing once stopped).
+    pub fn push(&mut self, data: &[u8], out: &mut VecDeque<RawRecord>) -> usize {
         let base = self.pos;
+        if self.st == St::Stopped {
+            return 0;
+        }
         let n = data.len();
         // Start (in `data`) of the part of the current capture not yet appended.
         let mut seg: Option<usize> = self.cap.as_ref().map(|_| 0);
         let mut i = 0usize;
         while i < n {
             let Some(&b) = data.get(i) else { break };
+            self.cur = base + i as u64;
             match self.st {
                 St::Stopped => break,
                 St::Top => {
@@ -435,6 +447,7 @@ impl JsonFramer {
                         Some(k) => {
                             self.key_bytes(rest.get(..k).unwrap_or_default());
                             i += k;
+                            self.cur = base + i as u64;
                             if rest.get(k) == Some(&b'\\') {
                                 self.key_bytes(b"\\");
                                 self.st = St::StrEsc;
@@ -467,10 +480,17 @@ impl JsonFramer {
             cap.append(data.get(s..).unwrap_or_default());
         }
         self.pos = base + n as u64;
+        match self.stop_end {
+            Some(end) => usize::try_from(end.saturating_sub(base)).map_or(n, |c| c.min(n)),
+            None => n,
+        }
     }
 
     /// The input ended.
     pub fn finish(&mut self, out: &mut VecDeque<RawRecord>) {
+        if self.st != St::Stopped {
+            self.stop_end = Some(self.pos);
+        }
         match self.st {
             St::Stopped => {}
             St::Top => {}
@@ -487,7 +507,7 @@ impl JsonFramer {
                     "unexpected end of input at byte {}: unterminated JSON value",
                     self.pos
                 );
-                self.abort(DecodeError::MalformedJson(msg.clone()), msg, out);
+                self.cut_and_stop(DecodeError::MalformedJson(msg.clone()), msg, out);
             }
         }
     }
@@ -498,6 +518,12 @@ impl JsonFramer {
         if self.st == St::Stopped {
             return;
         }
+        self.stop_end = Some(self.pos);
+        self.cut_and_stop(error, reason, out);
+    }
+
+    /// Stop; the record being captured, if any, becomes a cut record.
+    fn cut_and_stop(&mut self, error: DecodeError, reason: String, out: &mut VecDeque<RawRecord>) {
         if let Some((cap, _)) = self.cap.take() {
             out.push_back(cap.into_cut(reason));
         }
@@ -505,6 +531,9 @@ impl JsonFramer {
     }
 
     fn stop(&mut self, error: DecodeError) {
+        if self.stop_end.is_none() {
+            self.stop_end = Some(self.cur + 1);
+        }
         self.st = St::Stopped;
         self.cap = None;
         if self.stopped.is_none() {
@@ -605,7 +634,7 @@ impl JsonFramer {
                         self.pos + i as u64
                     );
                     self.flush_seg(data, seg, i + 1);
-                    self.abort(error, reason, out);
+                    self.cut_and_stop(error, reason, out);
                     return;
                 }
                 self.stack.push(b == b'{');
@@ -729,7 +758,7 @@ impl JsonFramer {
         });
         let msg = format!("{what} at byte {at}{shown}");
         self.flush_seg(data, seg, (i + 1).min(data.len()));
-        self.abort(DecodeError::MalformedJson(msg.clone()), msg, out);
+        self.cut_and_stop(DecodeError::MalformedJson(msg.clone()), msg, out);
     }
 }
 

@@ -27,8 +27,8 @@ impl LineFramer {
         }
     }
 
-    /// Split `data`, pushing completed lines to `out`.
-    pub fn push(&mut self, data: &[u8], out: &mut VecDeque<RawRecord>) {
+    /// Split `data`, pushing completed lines to `out`; consumes everything.
+    pub fn push(&mut self, data: &[u8], out: &mut VecDeque<RawRecord>) -> usize {
         let mut start = 0usize;
         while start <= data.len() {
             let rest = data.get(start..).unwrap_or_default();
@@ -55,6 +55,7 @@ impl LineFramer {
             }
         }
         self.pos += data.len() as u64;
+        data.len()
     }
 
     /// The input ended: an unterminated last line is a record.
