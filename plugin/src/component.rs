@@ -1,6 +1,10 @@
 //! The WebAssembly component glue: wit-bindgen bindings for `wit/world.wit` and conversions
 //! between the generated types and `crate::api`. No logic lives here.
 
+#[expect(
+    unsafe_code,
+    reason = "wit-bindgen's generated export glue (canonical ABI entry points) is unsafe"
+)]
 mod bindings {
     //! Generated from `wit/world.wit` (world `plugin`).
     wit_bindgen::generate!({
