@@ -124,7 +124,7 @@ fn every_record_becomes_one_json_line_and_the_summary_balances() {
             .lines()
             .find(|l| l.starts_with(&prefix))
             .unwrap_or_else(|| panic!("no summary for {}:\n{stderr}", f.display()));
-        let [records, docs, errors, skipped] = summary_counts(line);
+        let [records, docs, errors, skipped] = summary_counts(&line[prefix.len()..]);
         assert_eq!(records as usize, want, "{line}");
         assert_eq!(records, docs + errors + skipped, "unbalanced: {line}");
         assert!(line.ends_with("stopped: no"), "{line}");

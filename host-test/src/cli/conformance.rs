@@ -85,17 +85,25 @@ pub fn run(args: &ConformanceArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(geo) = args.geoip.clone().or_else(|| locate_shared("geoip-test")) {
-        let (city, asn) = super::read_geoip(&geo);
-        if city.is_some() || asn.is_some() {
-            if let Err(e) = engine.set_geoip(city, asn) {
-                eprintln!(
-                    "warning: GeoIP enrichment unavailable ({e}); continuing without it \
-                     (strict scores will miss source.geo/source.as)"
-                );
+    // An enricher is always set (user-agent parsing needs no data); the GeoLite2 databases
+    // join it when found.
+    let (city, asn) = match args.geoip.clone().or_else(|| locate_shared("geoip-test")) {
+        Some(geo) => {
+            let dbs = super::read_geoip(&geo);
+            if dbs.0.is_none() && dbs.1.is_none() {
+                eprintln!("warning: no GeoLite2 databases in {}", geo.display());
             }
-        } else {
-            eprintln!("warning: no GeoLite2 databases in {}", geo.display());
+            dbs
+        }
+        None => (None, None),
+    };
+    if let Err(e) = engine.set_geoip(city, asn) {
+        eprintln!(
+            "warning: enrichment unavailable ({e}); continuing without it \
+             (strict scores will miss source.geo, source.as and parsed user_agent fields)"
+        );
+        if let Err(e) = engine.set_geoip(None, None) {
+            eprintln!("warning: user-agent parsing unavailable too ({e})");
         }
     }
     let mut score = Score::default();

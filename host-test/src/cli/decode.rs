@@ -186,16 +186,26 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(dir) = &args.geoip {
-        let (city, asn) = super::read_geoip(dir);
-        if city.is_none() && asn.is_none() {
-            eprintln!("cloudtrail-ecs: no GeoLite2 databases in {}", dir.display());
-            return ExitCode::FAILURE;
+    // User-agent parsing needs no data and is on whenever an enricher is set, so one is always
+    // set: with the GeoLite2 databases when `--geoip` names them, without otherwise.
+    let (city, asn) = match &args.geoip {
+        Some(dir) => {
+            let dbs = super::read_geoip(dir);
+            if dbs.0.is_none() && dbs.1.is_none() {
+                eprintln!("cloudtrail-ecs: no GeoLite2 databases in {}", dir.display());
+                return ExitCode::FAILURE;
+            }
+            dbs
         }
-        if let Err(e) = engine.set_geoip(city, asn) {
+        None => (None, None),
+    };
+    let explicit = args.geoip.is_some();
+    if let Err(e) = engine.set_geoip(city, asn) {
+        if explicit {
             eprintln!("cloudtrail-ecs: {e}");
             return ExitCode::FAILURE;
         }
+        eprintln!("warning: enrichment unavailable ({e}); continuing without it");
     }
     let options = options(args);
     let stdout = io::stdout();
