@@ -55,14 +55,22 @@ pub trait DecodeEngine {
     ) -> Result<Batch, HostError>;
 }
 
-/// Builds an engine of the given kind; the wasm one from the shared compiled component.
-pub fn new_engine(kind: EngineKind) -> Result<Box<dyn DecodeEngine>, HostError> {
+/// Builds an engine of the given kind. The wasm engine runs `component` (compiled now) or, by
+/// default, the component built with this crate (compiled once per process).
+pub fn build_engine(
+    kind: EngineKind,
+    component: Option<&std::path::Path>,
+    config: crate::WasmConfig,
+) -> Result<Box<dyn DecodeEngine>, HostError> {
     Ok(match kind {
-        EngineKind::Wasm => Box::new(crate::WasmEngine::new(
-            crate::WasmRuntime::shared()?,
-            crate::WasmConfig::default(),
-        )),
         EngineKind::Native => Box::new(crate::NativeEngine::new()),
+        EngineKind::Wasm => {
+            let runtime = match component {
+                Some(p) => crate::WasmRuntime::load(p)?,
+                None => crate::WasmRuntime::shared()?,
+            };
+            Box::new(crate::WasmEngine::new(runtime, config))
+        }
     })
 }
 

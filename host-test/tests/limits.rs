@@ -143,3 +143,25 @@ fn the_component_describes_itself() {
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
     assert!(reference.contains("aws"), "{reference}");
 }
+
+#[test]
+fn the_same_input_twice_gives_byte_identical_documents() {
+    let mut engine = WasmEngine::new(
+        WasmRuntime::shared().expect("component"),
+        WasmConfig::default(),
+    );
+    let input = cloudtrail_file(50);
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let mut out = Vec::new();
+        engine
+            .decode_stream(&mut &input[..], &meta(), &Options::default(), &mut |d| {
+                out.push(d.json.clone());
+                Ok(())
+            })
+            .expect("decode");
+        runs.push(out);
+    }
+    assert_eq!(runs[0].len(), 50);
+    assert_eq!(runs[0], runs[1]);
+}

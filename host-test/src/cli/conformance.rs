@@ -74,7 +74,7 @@ pub fn run(args: &ConformanceArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut engine = match super::decode::build_engine(
+    let mut engine = match crate::engine::build_engine(
         args.engine.into(),
         args.component.as_deref(),
         WasmConfig::default(),

@@ -9,11 +9,11 @@
 use super::EngineArg;
 use crate::api::{Counts, DecodeError, Options, OutputFormat, SkipReason, SourceMeta};
 use crate::api::{TAG_ACTOR_TARGET, TAG_PRESERVE_ORIGINAL};
-use crate::engine::{DecodeEngine, EngineKind, Outcome};
-use crate::{HostError, NativeEngine, WasmConfig, WasmEngine, WasmRuntime};
+use crate::engine::{DecodeEngine, Outcome};
+use crate::{HostError, WasmConfig};
 use clap::{Args, ValueEnum};
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -80,24 +80,6 @@ pub enum FormatArg {
     Nested,
     /// Dotted keys.
     Flat,
-}
-
-/// Builds the engine the arguments ask for (GeoIP loaded when given).
-pub(crate) fn build_engine(
-    kind: EngineKind,
-    component: Option<&Path>,
-    config: WasmConfig,
-) -> Result<Box<dyn DecodeEngine>, HostError> {
-    Ok(match kind {
-        EngineKind::Native => Box::new(NativeEngine::new()),
-        EngineKind::Wasm => {
-            let runtime = match component {
-                Some(p) => WasmRuntime::load(p)?,
-                None => WasmRuntime::shared()?,
-            };
-            Box::new(WasmEngine::new(runtime, config))
-        }
-    })
 }
 
 /// The options of the arguments.
@@ -179,13 +161,14 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
         memory_limit: args.memory_limit_mib.saturating_mul(1 << 20),
         call_deadline: Duration::from_secs(args.call_deadline_secs.max(1)),
     };
-    let mut engine = match build_engine(args.engine.into(), args.component.as_deref(), config) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("cloudtrail-ecs: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let mut engine =
+        match crate::engine::build_engine(args.engine.into(), args.component.as_deref(), config) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("cloudtrail-ecs: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     // User-agent parsing needs no data and is on whenever an enricher is set, so one is always
     // set: with the GeoLite2 databases when `--geoip` names them, without otherwise.
     let (city, asn) = match &args.geoip {
