@@ -246,9 +246,7 @@ pub fn is_enrichment_path(path: &str) -> bool {
     };
     under(path, "source.geo")
         || under(path, "source.as")
-        || (path.starts_with("user_agent.")
-            && !under(path, "user_agent.original")
-            && path != "user_agent.")
+        || (path.starts_with("user_agent.") && !under(path, "user_agent.original"))
 }
 
 /// The core view of a document: enrichment fields removed (objects emptied by the removal go too).
