@@ -33,6 +33,8 @@ pub(crate) fn options_out(o: &api::Options) -> wt::Options {
             max_record_bytes: o.limits.max_record_bytes,
             max_depth: o.limits.max_depth,
             max_records_per_call: o.limits.max_records_per_call,
+            max_compression_ratio: o.limits.max_compression_ratio,
+            max_payload_string_bytes: o.limits.max_payload_string_bytes,
         },
     }
 }
@@ -91,6 +93,8 @@ fn decode_error_in(e: wt::DecodeError) -> api::DecodeError {
                 wt::LimitKind::RecordBytes => api::LimitKind::RecordBytes,
                 wt::LimitKind::NestingDepth => api::LimitKind::NestingDepth,
                 wt::LimitKind::RecordsPerCall => api::LimitKind::RecordsPerCall,
+                wt::LimitKind::CompressionRatio => api::LimitKind::CompressionRatio,
+                wt::LimitKind::PayloadStringBytes => api::LimitKind::PayloadStringBytes,
             },
             max: l.max,
             actual: l.actual,

@@ -69,7 +69,21 @@ pub struct Limits {
     pub max_depth: u32,
     /// Records completed by one call.
     pub max_records_per_call: u64,
+    /// Inflated / compressed bytes of one gzip stream, checked once more than
+    /// [`RATIO_GRACE_BYTES`] were inflated; 0 = no ratio cap.
+    pub max_compression_ratio: u64,
+    /// Bytes of one Java-string payload copy (`aws.cloudtrail.request_parameters`, …); a longer
+    /// copy is dropped and an `error.message` entry names the cap.
+    pub max_payload_string_bytes: u64,
 }
+
+/// Inflated bytes allowed before the compression-ratio cap applies (small inputs compress
+/// unevenly; a bomb is stopped after at most this much output).
+pub const RATIO_GRACE_BYTES: u64 = 16 << 20;
+
+/// Deepest JSON nesting the decoder accepts, whatever `max_depth` says: deeper values would
+/// cost call stack in the steps that walk the parsed record.
+pub const MAX_DEPTH_CEILING: u32 = 512;
 
 impl Default for Limits {
     /// The defaults of `spec/reliability.md` §2.6.
@@ -79,6 +93,8 @@ impl Default for Limits {
             max_record_bytes: 1 << 20,
             max_depth: 128,
             max_records_per_call: 100_000,
+            max_compression_ratio: 250,
+            max_payload_string_bytes: 1 << 20,
         }
     }
 }
@@ -95,7 +111,10 @@ impl Default for Options {
             format: OutputFormat::Nested,
             input_mode: InputMode::Auto,
             retain: None,
-            tags: vec![TAG_PRESERVE_ORIGINAL.to_owned(), TAG_ACTOR_TARGET.to_owned()],
+            tags: vec![
+                TAG_PRESERVE_ORIGINAL.to_owned(),
+                TAG_ACTOR_TARGET.to_owned(),
+            ],
             keep_original: true,
             extra_fields: None,
             limits: Limits::default(),
@@ -212,6 +231,24 @@ pub enum LimitKind {
     NestingDepth,
     /// Records in one call.
     RecordsPerCall,
+    /// Inflated / compressed bytes of a gzip stream.
+    CompressionRatio,
+    /// Bytes of one payload string copy.
+    PayloadStringBytes,
+}
+
+impl LimitKind {
+    /// The `limits` field that sets this cap (for messages).
+    pub fn field_name(self) -> &'static str {
+        match self {
+            LimitKind::DecompressedBytes => "max_decompressed_bytes",
+            LimitKind::RecordBytes => "max_record_bytes",
+            LimitKind::NestingDepth => "max_depth",
+            LimitKind::RecordsPerCall => "max_records_per_call",
+            LimitKind::CompressionRatio => "max_compression_ratio",
+            LimitKind::PayloadStringBytes => "max_payload_string_bytes",
+        }
+    }
 }
 
 /// A cap that was hit.
@@ -247,8 +284,11 @@ impl std::fmt::Display for DecodeError {
         match self {
             DecodeError::LimitExceeded(l) => write!(
                 f,
-                "limit exceeded: {:?} is capped at {} (saw {})",
-                l.limit, l.max, l.actual
+                "limit exceeded: {:?} is capped at {} by {} (saw {})",
+                l.limit,
+                l.max,
+                l.limit.field_name(),
+                l.actual
             ),
             DecodeError::UnrecognizedContent(s) => write!(f, "unrecognized content: {s}"),
             DecodeError::Decompression(s) => write!(f, "decompression failed: {s}"),
@@ -302,7 +342,9 @@ pub enum EnrichmentError {
 impl std::fmt::Display for EnrichmentError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EnrichmentError::InvalidCityDatabase(s) => write!(f, "invalid GeoIP city database: {s}"),
+            EnrichmentError::InvalidCityDatabase(s) => {
+                write!(f, "invalid GeoIP city database: {s}")
+            }
             EnrichmentError::InvalidAsnDatabase(s) => write!(f, "invalid GeoIP ASN database: {s}"),
         }
     }

@@ -119,6 +119,8 @@ fn options_in(o: wt::Options) -> api::Options {
             max_record_bytes: o.limits.max_record_bytes,
             max_depth: o.limits.max_depth,
             max_records_per_call: o.limits.max_records_per_call,
+            max_compression_ratio: o.limits.max_compression_ratio,
+            max_payload_string_bytes: o.limits.max_payload_string_bytes,
         },
     }
 }
@@ -175,6 +177,8 @@ fn decode_error_out(e: api::DecodeError) -> wt::DecodeError {
                 api::LimitKind::RecordBytes => wt::LimitKind::RecordBytes,
                 api::LimitKind::NestingDepth => wt::LimitKind::NestingDepth,
                 api::LimitKind::RecordsPerCall => wt::LimitKind::RecordsPerCall,
+                api::LimitKind::CompressionRatio => wt::LimitKind::CompressionRatio,
+                api::LimitKind::PayloadStringBytes => wt::LimitKind::PayloadStringBytes,
             },
             max: l.max,
             actual: l.actual,

@@ -7,7 +7,12 @@
 //! post-processing (data stream, `event.original`, key mismatch, tags) → id → JSON.
 //!
 //! Decisions worth knowing:
-//! - `max_decompressed_bytes` caps the decoded stream whether it was gzip or plain.
+//! - `max_decompressed_bytes` caps the decoded stream whether it was gzip or plain;
+//!   `max_compression_ratio` stops a gzip bomb after [`RATIO_GRACE_BYTES`] of output.
+//! - `max_depth` is clamped to [`MAX_DEPTH_CEILING`]; `max_payload_string_bytes` goes to the
+//!   pipeline's payload step.
+//! - Error documents the decoder makes (oversized, cut records) say where: step `decoder`,
+//!   record position, decoded byte offset, object name; never record content.
 //! - `max_records_per_call`: a `push` emits at most that many records. When more are ready, the
 //!   surplus raw records wait in a queue and the *input* not yet consumed waits unconsumed
 //!   (decoding pauses), so memory stays bounded by one inflate piece plus the chunk. `finish`
@@ -28,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{
     Batch, ConfigError, Counts, DecodeError, Document, DocumentKind, InputMode, LimitError,
-    LimitKind, Options, OutputFormat, SourceMeta,
+    LimitKind, MAX_DEPTH_CEILING, Options, OutputFormat, RATIO_GRACE_BYTES, SourceMeta,
 };
 use crate::enrich::Enricher;
 use crate::input::framing::{EXCERPT_BYTES, JsonFramer, RawRecord, RecordBody};
@@ -264,9 +269,12 @@ impl Decoder {
             }
             let head = std::mem::take(head);
             if head == GZIP_MAGIC {
-                self.source = Source::Gzip(Box::new(GzipInflater::new(
-                    self.options.limits.max_decompressed_bytes,
-                )));
+                self.source = Source::Gzip(Box::new(
+                    GzipInflater::new(self.options.limits.max_decompressed_bytes).with_ratio_cap(
+                        self.options.limits.max_compression_ratio,
+                        RATIO_GRACE_BYTES,
+                    ),
+                ));
                 self.feed_gzip(&head, usize::MAX, counts);
             } else {
                 self.source = Source::Plain;
@@ -360,6 +368,23 @@ impl Decoder {
                 self.abort(error, reason);
                 data.len()
             }
+            Err(GzipError::RatioTooHigh {
+                max,
+                actual,
+                output,
+                input,
+            }) => {
+                let error = DecodeError::LimitExceeded(LimitError {
+                    limit: LimitKind::CompressionRatio,
+                    max,
+                    actual,
+                });
+                let reason = format!(
+                    "the gzip stream inflates more than {max}x (max_compression_ratio): {output} bytes from {input} compressed bytes"
+                );
+                self.abort(error, reason);
+                data.len()
+            }
         }
     }
 
@@ -427,7 +452,8 @@ impl Decoder {
         let popts = PipelineOptions {
             pipeline_id: PIPELINE_ID,
             enricher: self.enricher.as_deref().map(|e| e as &dyn Enricher),
-            max_depth: self.options.limits.max_depth,
+            max_depth: self.options.limits.max_depth.min(MAX_DEPTH_CEILING),
+            max_payload_string_bytes: self.options.limits.max_payload_string_bytes,
         };
         let Output {
             mut doc,
@@ -437,14 +463,18 @@ impl Decoder {
             RecordBody::Complete => pipeline::run(ingest, &popts),
             RecordBody::TooLarge => {
                 let error = format!(
-                    "record is {} bytes, over the max_record_bytes cap of {} bytes; `message` holds its first {} bytes",
+                    "{}record is {} bytes, over the max_record_bytes cap of {} bytes; `message` holds its first {} bytes",
+                    self.error_context(position, rec.offset),
                     rec.size,
                     self.options.limits.max_record_bytes,
                     rec.text.len().min(EXCERPT_BYTES)
                 );
                 pipeline::error_document(ingest, &error, &popts)
             }
-            RecordBody::Cut(reason) => pipeline::error_document(ingest, reason, &popts),
+            RecordBody::Cut(reason) => {
+                let error = format!("{}{reason}", self.error_context(position, rec.offset));
+                pipeline::error_document(ingest, &error, &popts)
+            }
         };
         if invalid_utf8 {
             add_tag(&mut doc, TAG_INVALID_UTF8);
@@ -522,6 +552,23 @@ impl Decoder {
             doc.set_path(&["log", "offset"], Value::Number(Number::from(offset)));
         }
         doc
+    }
+
+    /// Where a decoder-made error happened, for its `error.message` (`spec/reliability.md` §1
+    /// #15): the step, the record position, the decoded byte offset and the object. Never any
+    /// of the record's content (§4 rule 2).
+    fn error_context(&self, position: u64, offset: u64) -> String {
+        let meta = &self.meta;
+        let object = match (&meta.bucket, &meta.object_key) {
+            (Some(b), Some(k)) => format!(" of s3://{b}/{k}"),
+            (None, Some(k)) => format!(" of {k}"),
+            _ => meta
+                .source_name
+                .as_ref()
+                .map(|n| format!(" of {n}"))
+                .unwrap_or_default(),
+        };
+        format!("decoder: record {position} at decoded byte {offset}{object}: ")
     }
 
     /// The record's account (recipient, else `cloud.account.id`) or region contradicts the key.
@@ -823,7 +870,7 @@ mod tests {
     }
 
     fn doc_map(d: &Document) -> Map {
-        match parse_json(&d.json, &ParseOptions { max_depth: 512 }) {
+        match parse_json(&d.json, &ParseOptions { max_depth: 4096 }) {
             Ok(Value::Object(m)) => m,
             other => panic!("document is not a JSON object: {other:?}"),
         }
@@ -1197,6 +1244,187 @@ mod tests {
             start.elapsed() < Duration::from_secs(20),
             "took {:?}",
             start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_default_ratio_cap_after_the_grace_amount() {
+        // 64 MiB of spaces after two real records: about 1000:1.
+        let mut e = GzEncoder::new(Vec::new(), Compression::best());
+        e.write_all(records_file(&n_records(2)).as_bytes())
+            .expect("write");
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..64 {
+            e.write_all(&block).expect("write");
+        }
+        let bomb = e.finish().expect("finish");
+        let start = Instant::now();
+        let b = decode_chunked(&bomb, &[bomb.len() / 3], meta(), Options::default());
+        let Some(DecodeError::LimitExceeded(LimitError { limit, max, actual })) = b.stopped else {
+            panic!("expected a limit stop, got {:?}", b.stopped);
+        };
+        assert_eq!(limit, LimitKind::CompressionRatio);
+        assert_eq!(max, Options::default().limits.max_compression_ratio);
+        assert!(actual > max, "{actual}");
+        assert_eq!(
+            (b.counts.documents, b.counts.error_documents),
+            (2, 0),
+            "the records before the bomb are kept; no record was open"
+        );
+        assert!(
+            b.counts.bytes_decoded <= RATIO_GRACE_BYTES + crate::input::gzip::OUT_CHUNK as u64,
+            "{}",
+            b.counts.bytes_decoded
+        );
+        println!(
+            "64 MiB bomb stopped by the ratio cap in {:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_ratio_stop_inside_a_record_makes_one_error_document_naming_the_cap() {
+        let mut text = r#"{"Records":[{"eventVersion":"1.08","x":""#.to_owned();
+        text.push_str(&" ".repeat(20 << 20));
+        let input = gz(text.as_bytes());
+        let b = decode_one(
+            &input,
+            s3_meta("bkt", "AWSLogs/x.json.gz"),
+            Options::default(),
+        );
+        assert_eq!(stop_kind(&b), Some("LimitExceeded"));
+        assert_eq!((b.counts.documents, b.counts.error_documents), (0, 1));
+        let msg = error_messages(&b.documents[0]).join(" | ");
+        assert!(
+            msg.starts_with("decoder: record 0 at decoded byte 12 of s3://bkt/AWSLogs/x.json.gz: ")
+                && msg.contains("max_compression_ratio"),
+            "{msg}"
+        );
+    }
+
+    fn error_messages(d: &Document) -> Vec<String> {
+        match doc_map(d).get_field("error.message") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn decoder_error_messages_name_step_record_offset_and_object_but_no_content() {
+        let secret = "SECRETSESSIONTOKENVALUE";
+        let huge = format!(
+            r#"{{"eventVersion":"1.08","responseElements":{{"credentials":{{"sessionToken":"{}"}}}}}}"#,
+            secret.repeat(100)
+        );
+        let input = records_file(&[record(1), huge, record(2)]);
+        let mut options = Options::default();
+        options.limits.max_record_bytes = 2000;
+        options.keep_original = false;
+        let cases = [
+            (s3_meta("bkt", "k.json"), " of s3://bkt/k.json: "),
+            (
+                SourceMeta {
+                    source_name: Some("/data/f.json".into()),
+                    ..meta()
+                },
+                " of /data/f.json: ",
+            ),
+            (meta(), ": "),
+        ];
+        for (m, object) in cases {
+            let b = decode_one(input.as_bytes(), m, options.clone());
+            let err = &b.documents[1];
+            assert_eq!(err.kind, DocumentKind::Error);
+            let offset = input
+                .find("{\"eventVersion\":\"1.08\",\"responseElements\"")
+                .expect("offset");
+            let msg = error_messages(err).join(" | ");
+            assert!(
+                msg.starts_with(&format!(
+                    "decoder: record 1 at decoded byte {offset}{object}record is"
+                )),
+                "{msg}"
+            );
+            assert!(msg.contains("max_record_bytes"), "{msg}");
+            assert!(!msg.contains(secret), "no content in messages: {msg}");
+        }
+    }
+
+    #[test]
+    fn a_payload_string_over_its_cap_is_left_out_with_a_message_naming_the_cap() {
+        let big = format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2024-05-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","requestParameters":{{"bucketName":"b","note":"{}"}},"responseElements":{{"ok":true}}}}"#,
+            "n".repeat(5000)
+        );
+        let input = records_file(&[record(1), big]);
+        // Default cap: parity, no error.
+        let b = decode_one(input.as_bytes(), meta(), Options::default());
+        assert_eq!((b.counts.documents, b.counts.error_documents), (2, 0));
+        let m = doc_map(&b.documents[1]);
+        assert!(
+            m.str_field("aws.cloudtrail.request_parameters")
+                .is_some_and(|s| s.len() > 5000)
+        );
+        // A small cap: that copy is left out, the other stays, the document says why.
+        let mut options = Options::default();
+        options.limits.max_payload_string_bytes = 1000;
+        let b = decode_one(input.as_bytes(), meta(), options);
+        assert_eq!(
+            b.documents[0].kind,
+            DocumentKind::Event,
+            "small payloads are unaffected"
+        );
+        let d = &b.documents[1];
+        assert_eq!(d.kind, DocumentKind::Error);
+        let m = doc_map(d);
+        assert!(!m.has_field("aws.cloudtrail.request_parameters"));
+        assert_eq!(
+            m.str_field("aws.cloudtrail.response_elements"),
+            Some("{ok=true}")
+        );
+        assert!(
+            m.has_field("aws.cloudtrail.flattened.request_parameters"),
+            "the flattened copy follows the reference's own rule"
+        );
+        let msgs = error_messages(d);
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].contains("aws.cloudtrail.request_parameters")
+                && msgs[0].contains("max_payload_string_bytes cap of 1000 bytes")
+                && !msgs[0].contains("nnnn"),
+            "{msgs:?}"
+        );
+        assert_eq!(m.str_field("event.kind"), Some("pipeline_error"));
+    }
+
+    #[test]
+    fn max_depth_is_clamped_to_the_ceiling() {
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventTime":"2024-05-01T00:00:00Z","requestParameters":{}1{}}}"#,
+                r#"{"a":"#.repeat(depth),
+                "}".repeat(depth)
+            )
+        };
+        let ceiling = MAX_DEPTH_CEILING as usize;
+        // The record object is one level; the objects inside `requestParameters` add the rest.
+        let input = records_file(&[nested(ceiling - 2), nested(ceiling + 10), nested(100_000)]);
+        let mut options = Options::default();
+        options.limits.max_depth = u32::MAX;
+        options.limits.max_record_bytes = 1 << 20;
+        let b = decode_one(input.as_bytes(), meta(), options);
+        let kinds: Vec<DocumentKind> = b.documents.iter().map(|d| d.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DocumentKind::Event,
+                DocumentKind::Error,
+                DocumentKind::Error
+            ]
         );
     }
 
@@ -1785,6 +2013,7 @@ mod tests {
         let bytes = sample(&dir, "bad/gzip-bomb-1GiB-spaces.json.gz");
         let mut options = Options::default();
         options.limits.max_decompressed_bytes = cap;
+        options.limits.max_compression_ratio = 0;
         let start = Instant::now();
         let b = decode_chunked(&bytes, &[4096, 100_000], meta(), options);
         assert_eq!(
@@ -1804,6 +2033,31 @@ mod tests {
         bomb_with_cap(64 << 20);
     }
 
+    #[test]
+    fn gzip_bomb_sample_stops_at_the_default_ratio_cap_quickly() {
+        let Some(dir) = shared() else { return };
+        let bytes = sample(&dir, "bad/gzip-bomb-1GiB-spaces.json.gz");
+        let start = Instant::now();
+        let b = decode_chunked(&bytes, &[4096, 100_000], meta(), Options::default());
+        assert!(
+            matches!(
+                b.stopped,
+                Some(DecodeError::LimitExceeded(LimitError {
+                    limit: LimitKind::CompressionRatio,
+                    ..
+                }))
+            ),
+            "{:?}",
+            b.stopped
+        );
+        assert_eq!(b.counts.records, 0);
+        assert!(b.counts.bytes_decoded <= RATIO_GRACE_BYTES + crate::input::gzip::OUT_CHUNK as u64);
+        println!(
+            "1 GiB bomb, default limits: stopped in {:?}",
+            start.elapsed()
+        );
+    }
+
     /// The sample inflates to exactly 1 GiB: *at* the default cap, which is allowed ("more than
     /// the cap" is the error), so it decodes to nothing, in bounded memory.
     #[test]
@@ -1812,10 +2066,11 @@ mod tests {
         let Some(dir) = shared() else { return };
         let bytes = sample(&dir, "bad/gzip-bomb-1GiB-spaces.json.gz");
         let cap = crate::api::Limits::default().max_decompressed_bytes;
-        let b = decode_chunked(&bytes, &[4096, 100_000], meta(), Options::default());
+        let mut options = Options::default();
+        options.limits.max_compression_ratio = 0;
+        let b = decode_chunked(&bytes, &[4096, 100_000], meta(), options.clone());
         assert_eq!((b.stopped, b.counts.records), (None, 0));
         assert_eq!(b.counts.bytes_decoded, cap);
-        let mut options = Options::default();
         options.limits.max_decompressed_bytes = cap - 1;
         let b = decode_one(&bytes, meta(), options);
         assert_eq!(stop_kind(&b), Some("LimitExceeded"));

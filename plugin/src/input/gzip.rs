@@ -7,6 +7,13 @@
 //! member that is not another member reported as an error (never silently ignored), a truncated
 //! stream told apart at the end, and the *output* capped at `max + 1` bytes. Output is handed to
 //! a sink in pieces of at most [`OUT_CHUNK`] bytes, so memory does not grow with the stream.
+//!
+//! An optional compression-ratio cap ([`GzipInflater::with_ratio_cap`]) stops a bomb long
+//! before the output cap: once more than a grace amount of output was produced, output above
+//! `ratio × compressed bytes consumed` is an error. DEFLATE tops out near 1 032:1 and CloudTrail
+//! files inflate 10–30×, so a cap in the hundreds separates the two. The check runs after every
+//! inflate step, so with different chunkings the stop can land up to one [`OUT_CHUNK`] piece
+//! apart (zlib consumes input in steps that depend on what it was given); the error is the same.
 
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
@@ -33,6 +40,17 @@ pub enum GzipError {
         max: u64,
         /// Output bytes reached.
         actual: u64,
+    },
+    /// Output grew past `max × compressed input` (after the grace amount).
+    RatioTooHigh {
+        /// The ratio cap.
+        max: u64,
+        /// Output / compressed input when the cap was hit (rounded down).
+        actual: u64,
+        /// Output bytes produced when the cap was hit.
+        output: u64,
+        /// Compressed bytes consumed when the cap was hit.
+        input: u64,
     },
 }
 
@@ -73,6 +91,9 @@ pub struct GzipInflater {
     total_out: u64,
     total_in: u64,
     max_out: u64,
+    /// Ratio cap (0 = none) and the output allowed before it applies.
+    max_ratio: u64,
+    ratio_grace: u64,
     buf: Vec<u8>,
 }
 
@@ -88,8 +109,18 @@ impl GzipInflater {
             total_out: 0,
             total_in: 0,
             max_out,
+            max_ratio: 0,
+            ratio_grace: 0,
             buf: vec![0; OUT_CHUNK],
         }
+    }
+
+    /// Also stop when the output exceeds `max_ratio ×` the compressed bytes consumed, once more
+    /// than `grace` output bytes were produced. A ratio of 0 means no ratio cap.
+    pub fn with_ratio_cap(mut self, max_ratio: u64, grace: u64) -> GzipInflater {
+        self.max_ratio = max_ratio;
+        self.ratio_grace = grace;
+        self
     }
 
     /// Inflated bytes produced so far.
@@ -397,6 +428,19 @@ impl GzipInflater {
                     actual,
                 });
             }
+            let out_after = self.total_out + made as u64;
+            if self.max_ratio > 0
+                && out_after > self.ratio_grace
+                && out_after > self.total_in.saturating_mul(self.max_ratio)
+            {
+                self.state = State::Failed;
+                return Err(GzipError::RatioTooHigh {
+                    max: self.max_ratio,
+                    actual: out_after / self.total_in.max(1),
+                    output: self.total_out,
+                    input: self.total_in,
+                });
+            }
             self.crc.update(produced);
             self.member_out += made as u64;
             self.total_out += made as u64;
@@ -579,6 +623,80 @@ mod tests {
             (100_000, Ok(())),
             "exactly at the cap is fine"
         );
+    }
+
+    /// Inflate everything with a ratio cap; returns output length and the first error.
+    fn inflate_ratio(
+        input: &[u8],
+        step: usize,
+        ratio: u64,
+        grace: u64,
+    ) -> (u64, Result<(), GzipError>) {
+        let mut g = GzipInflater::new(u64::MAX).with_ratio_cap(ratio, grace);
+        let mut n = 0u64;
+        for chunk in input.chunks(step.max(1)).chain(std::iter::once(&[][..])) {
+            let mut sink = |b: &[u8]| {
+                n += b.len() as u64;
+                true
+            };
+            if let Err(e) = g.feed(chunk, &mut sink) {
+                return (n, Err(e));
+            }
+        }
+        (n, g.finish())
+    }
+
+    #[test]
+    fn the_ratio_cap_stops_a_bomb_soon_after_the_grace_amount() {
+        // 8 MiB of spaces inflate about 1000x.
+        let input = gz(&vec![b' '; 8 << 20]);
+        for step in [1 << 10, 1 << 20] {
+            let (out, r) = inflate_ratio(&input, step, 100, 1 << 20);
+            let Err(GzipError::RatioTooHigh {
+                max,
+                actual,
+                output,
+                input: used,
+            }) = r
+            else {
+                panic!("expected the ratio error, got {r:?}");
+            };
+            assert_eq!(max, 100);
+            assert!(actual > 100, "{actual}");
+            assert_eq!(out, output, "nothing past the check reaches the sink");
+            assert!(
+                output <= (1 << 20) + OUT_CHUNK as u64,
+                "stops within one piece of the grace amount: {output}"
+            );
+            assert!(used < 8 << 10, "{used} compressed bytes read");
+        }
+    }
+
+    #[test]
+    fn the_ratio_cap_lets_ordinary_data_and_small_inputs_through() {
+        // Varied text inflating about 3x, well past the grace amount.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let text: Vec<u8> = (0..3_000_000u32)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b"abcdefghij"[(x % 10) as usize]
+            })
+            .collect();
+        let input = gz(&text);
+        assert_eq!(
+            inflate_ratio(&input, 4096, 10, 1 << 20),
+            (text.len() as u64, Ok(()))
+        );
+        // A bomb below the grace amount, and any bomb with the cap off.
+        let small_bomb = gz(&vec![b' '; 1 << 20]);
+        assert_eq!(
+            inflate_ratio(&small_bomb, 4096, 10, 1 << 20),
+            (1 << 20, Ok(()))
+        );
+        let bomb = gz(&vec![b' '; 4 << 20]);
+        assert_eq!(inflate_ratio(&bomb, 4096, 0, 0), (4 << 20, Ok(())));
     }
 
     #[test]

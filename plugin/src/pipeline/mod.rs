@@ -45,6 +45,9 @@ pub struct PipelineOptions<'a> {
     pub enricher: Option<&'a dyn Enricher>,
     /// JSON nesting depth cap for parsing `message`.
     pub max_depth: u32,
+    /// Longest Java-string payload copy kept (`spec/reliability.md` §2.6 "Single string"):
+    /// a longer copy is left out with an `error.message` entry.
+    pub max_payload_string_bytes: u64,
 }
 
 impl Default for PipelineOptions<'_> {
@@ -53,6 +56,7 @@ impl Default for PipelineOptions<'_> {
             pipeline_id: PIPELINE_ID,
             enricher: None,
             max_depth: 128,
+            max_payload_string_bytes: 1 << 20,
         }
     }
 }
@@ -152,12 +156,23 @@ fn payload_step(ctx: &mut Ctx<'_>) -> Step {
             continue;
         };
         let (text, flat) = payload::copies(value, keep);
-        ctx.set(
-            &format!("aws.cloudtrail.{name}"),
-            Value::String(text),
-            "script",
-            errors::TAG_PAYLOAD,
-        )?;
+        let cap = ctx.opts.max_payload_string_bytes;
+        if text.len() as u64 > cap {
+            // Not in the reference: a documented cap (`spec/reliability.md` §3.2 J15). The
+            // message names the field and the cap, never the content.
+            let msg = format!(
+                "aws.cloudtrail.{name} would be {} bytes, over the max_payload_string_bytes cap of {cap} bytes; the string copy is left out",
+                text.len()
+            );
+            ctx.field_error("script", errors::TAG_PAYLOAD, &msg);
+        } else {
+            ctx.set(
+                &format!("aws.cloudtrail.{name}"),
+                Value::String(text),
+                "script",
+                errors::TAG_PAYLOAD,
+            )?;
+        }
         if let Some(flat) = flat {
             ctx.set(
                 &format!("aws.cloudtrail.flattened.{name}"),
