@@ -6,6 +6,7 @@
 
 #[cfg(test)]
 mod atoms;
+pub mod cache;
 pub mod geoip;
 #[cfg(test)]
 mod java_regex;
@@ -13,6 +14,7 @@ pub mod user_agent;
 
 use crate::api::EnrichmentError;
 use crate::json::Map;
+use cache::Cache;
 use geoip::{Database, Kind};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -27,13 +29,18 @@ pub trait Enricher {
     fn user_agent(&self, ua: &str) -> Option<Map>;
 }
 
+/// Agents longer than this are parsed every time rather than pinning large strings in the cache.
+const MAX_CACHED_AGENT_BYTES: usize = 2048;
+
 /// The enricher the component uses: the host's GeoIP databases (each optional) and the
-/// Elasticsearch user-agent parser with a small cache of recent results.
+/// Elasticsearch user-agent parser, each with a small cache of recent results.
 #[derive(Default)]
 pub struct Enrichment {
     city: Option<Database>,
     asn: Option<Database>,
-    user_agents: user_agent::Cache,
+    geo_cache: Cache<IpAddr, Option<Map>>,
+    asn_cache: Cache<IpAddr, Option<Map>>,
+    user_agents: Cache<Box<str>, Map>,
 }
 
 impl Enrichment {
@@ -51,22 +58,31 @@ impl Enrichment {
         Ok(Enrichment {
             city,
             asn,
-            user_agents: user_agent::Cache::default(),
+            ..Enrichment::default()
         })
     }
 }
 
 impl Enricher for Enrichment {
     fn geo(&self, ip: IpAddr) -> Option<Map> {
-        self.city.as_ref()?.city(ip)
+        let db = self.city.as_ref()?;
+        self.geo_cache
+            .get_or_compute(&ip, |ip| *ip, |ip| db.city(*ip))
     }
 
     fn asn(&self, ip: IpAddr) -> Option<Map> {
-        self.asn.as_ref()?.asn(ip)
+        let db = self.asn.as_ref()?;
+        self.asn_cache
+            .get_or_compute(&ip, |ip| *ip, |ip| db.asn(*ip))
     }
 
     fn user_agent(&self, ua: &str) -> Option<Map> {
-        Some(self.user_agents.parse(ua))
+        Some(if ua.len() > MAX_CACHED_AGENT_BYTES {
+            user_agent::parse(ua)
+        } else {
+            self.user_agents
+                .get_or_compute(ua, |k: &str| Box::from(k), user_agent::parse)
+        })
     }
 }
 

@@ -180,6 +180,46 @@ fn user_agent_matches_every_expected_document() {
 }
 
 #[test]
+fn cached_results_equal_uncached_ones() {
+    let e = Enrichment::default();
+    let long = format!("Firefox/1.0 {}", "x".repeat(MAX_CACHED_AGENT_BYTES));
+    let agents = [
+        "aws-cli/2.17.60 md/awscrt#0.21.2 ua/2.0 os/macos#23.6.0",
+        "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:24.0) Gecko/20100101 Firefox/24.0",
+        "signin.amazonaws.com",
+        long.as_str(),
+    ];
+    for round in 0..3 {
+        for ua in agents {
+            assert_eq!(
+                e.user_agent(ua),
+                Some(user_agent::parse(ua)),
+                "round {round}"
+            );
+        }
+    }
+    assert_eq!(e.user_agents.len(), 3, "the long agent is not cached");
+
+    let Some(shared) = shared() else {
+        return;
+    };
+    let read = |n: &str| std::fs::read(shared.join("geoip-test").join(n)).expect("test db");
+    let e = Enrichment::new(
+        Some(read("GeoLite2-City.mmdb")),
+        Some(read("GeoLite2-ASN.mmdb")),
+    )
+    .expect("test databases load");
+    let (city, asn) = (e.city.as_ref().expect("city"), e.asn.as_ref().expect("asn"));
+    for round in 0..3 {
+        for ip in ["89.160.20.156", "81.2.69.144", "127.0.0.1", "2001:218::1"] {
+            let ip: IpAddr = ip.parse().expect("address");
+            assert_eq!(e.geo(ip), city.city(ip), "round {round} {ip}");
+            assert_eq!(e.asn(ip), asn.asn(ip), "round {round} {ip}");
+        }
+    }
+}
+
+#[test]
 fn load_rejects_corrupt_databases_with_the_slot_named() {
     let garbage = b"\x00\x01garbage".repeat(100);
     assert!(matches!(
@@ -246,19 +286,35 @@ fn timing() {
     }
     let n = u32::try_from(rounds * agents.len()).unwrap_or(u32::MAX);
     eprintln!("uncached parse, compiled: {:?} per agent", t.elapsed() / n);
+    for a in &agents {
+        let _ = e.user_agent(a);
+    }
     let t = Instant::now();
     for _ in 0..rounds {
         for a in &agents {
             let _ = e.user_agent(a);
         }
     }
-    eprintln!("cached parse: {:?} per agent", t.elapsed() / n);
+    eprintln!("cached parse (hit): {:?} per agent", t.elapsed() / n);
 
     let ips: Vec<IpAddr> = ["89.160.20.156", "216.160.83.56", "81.2.69.144", "127.0.0.1"]
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect();
     let rounds = 20_000;
+    let (city, asn) = (e.city.as_ref().expect("city"), e.asn.as_ref().expect("asn"));
+    let t = Instant::now();
+    for _ in 0..rounds {
+        for ip in &ips {
+            let _ = city.city(*ip);
+            let _ = asn.asn(*ip);
+        }
+    }
+    let n = u32::try_from(rounds * ips.len()).unwrap_or(u32::MAX);
+    eprintln!(
+        "geo + asn lookup, uncached: {:?} per address",
+        t.elapsed() / n
+    );
     let t = Instant::now();
     for _ in 0..rounds {
         for ip in &ips {
@@ -266,6 +322,8 @@ fn timing() {
             let _ = e.asn(*ip);
         }
     }
-    let n = u32::try_from(rounds * ips.len()).unwrap_or(u32::MAX);
-    eprintln!("geo + asn lookup: {:?} per address", t.elapsed() / n);
+    eprintln!(
+        "geo + asn lookup, cached: {:?} per address",
+        t.elapsed() / n
+    );
 }

@@ -26,8 +26,7 @@
 use crate::json::{Map, Value};
 use aho_corasick::AhoCorasick;
 use regex_guest::{Regex, RegexBuilder};
-use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 /// One uap-core rule with the keys Elasticsearch reads. `regex` is already in Rust syntax, with
 /// `regex_flag: 'i'` folded in.
@@ -224,78 +223,6 @@ fn parse_with(p: &Parser, ua: &str, present: Option<&[bool]>) -> Map {
     out
 }
 
-/// Sets × ways of the result cache: CloudTrail repeats a handful of agents millions of times.
-const CACHE_SETS: usize = 256;
-const CACHE_WAYS: usize = 2;
-/// Longer agents are parsed every time rather than pinning large strings in the cache.
-const CACHE_MAX_KEY_BYTES: usize = 2048;
-
-/// A bounded two-way set-associative cache of parse results, least recently used way evicted.
-pub struct Cache {
-    sets: Mutex<Vec<CacheSet>>,
-}
-
-#[derive(Default)]
-struct CacheSet {
-    ways: [Option<(Box<str>, Map)>; CACHE_WAYS],
-    /// Index of the way used most recently.
-    recent: usize,
-}
-
-impl Default for Cache {
-    fn default() -> Cache {
-        Cache {
-            sets: Mutex::new((0..CACHE_SETS).map(|_| CacheSet::default()).collect()),
-        }
-    }
-}
-
-impl Cache {
-    /// The parse result for `ua`, from the cache when present.
-    pub fn parse(&self, ua: &str) -> Map {
-        if ua.len() > CACHE_MAX_KEY_BYTES {
-            return parse(ua);
-        }
-        let set_index = set_of(ua);
-        if let Ok(mut sets) = self.sets.lock()
-            && let Some(set) = sets.get_mut(set_index)
-        {
-            for (w, way) in set.ways.iter().enumerate() {
-                if let Some((key, result)) = way
-                    && **key == *ua
-                {
-                    let result = result.clone();
-                    set.recent = w;
-                    return result;
-                }
-            }
-        }
-        // Parse outside the lock: the lock only guards the table.
-        let result = parse(ua);
-        if let Ok(mut sets) = self.sets.lock()
-            && let Some(set) = sets.get_mut(set_index)
-        {
-            let victim = set
-                .ways
-                .iter()
-                .position(Option::is_none)
-                .unwrap_or((set.recent + 1) % CACHE_WAYS);
-            if let Some(slot) = set.ways.get_mut(victim) {
-                *slot = Some((ua.into(), result.clone()));
-                set.recent = victim;
-            }
-        }
-        result
-    }
-}
-
-fn set_of(ua: &str) -> usize {
-    let mut h = std::hash::DefaultHasher::new();
-    ua.hash(&mut h);
-    // The modulo keeps the value below CACHE_SETS, so the narrowing cannot lose information.
-    usize::try_from(h.finish() % CACHE_SETS as u64).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,36 +407,6 @@ mod tests {
         let (r, re) = rule(Box::leak(java.into_boxed_str()), None, [None; 4]);
         assert_eq!(apply(&r, &re, "\u{e9}t\u{e9} \u{0663}"), None);
         assert!(apply(&r, &re, "ab 12").is_some());
-    }
-
-    #[test]
-    fn cache_returns_the_same_results_as_parsing_and_stays_bounded() {
-        let cache = Cache::default();
-        let agents: Vec<String> = (0..2000)
-            .map(|i| {
-                format!(
-                    "aws-cli/2.{}.{} Python/3.8 Linux/5.{i} botocore/1.2",
-                    i % 7,
-                    i % 13
-                )
-            })
-            .collect();
-        for round in 0..2 {
-            for ua in agents.iter().step_by(37).chain(agents.iter().take(5)) {
-                assert_eq!(cache.parse(ua), parse(ua), "round {round}: {ua}");
-            }
-        }
-        let long = format!("Firefox/1.0 {}", "x".repeat(CACHE_MAX_KEY_BYTES));
-        assert_eq!(cache.parse(&long), parse(&long));
-        let filled: usize = cache
-            .sets
-            .lock()
-            .expect("not poisoned")
-            .iter()
-            .map(|s| s.ways.iter().flatten().count())
-            .sum();
-        assert!(filled <= CACHE_SETS * CACHE_WAYS);
-        assert!(filled > 0);
     }
 
     /// Agents of many kinds, for the prefilter soundness check.
