@@ -86,13 +86,18 @@ fn main() {
             let regex = java_regex::translate(&java, case_insensitive)
                 .unwrap_or_else(|e| panic!("{section}[{i}] `{java}`: {e}"));
             let atoms = atoms::pattern_atoms(&regex)
-                .unwrap_or_else(|e| panic!("{section}[{i}] `{regex}` does not parse: {e}"))
-                .unwrap_or_default();
-            let ids: Vec<String> = atoms
+                .unwrap_or_else(|e| panic!("{section}[{i}] `{regex}` does not parse: {e}"));
+            let groups: Vec<String> = atoms
                 .into_iter()
-                .map(|a| {
-                    let next = atom_ids.len();
-                    atom_ids.entry(a).or_insert(next).to_string()
+                .map(|group| {
+                    let ids: Vec<String> = group
+                        .into_iter()
+                        .map(|a| {
+                            let next = atom_ids.len();
+                            atom_ids.entry(a).or_insert(next).to_string()
+                        })
+                        .collect();
+                    format!("&[{}]", ids.join(", "))
                 })
                 .collect();
             let opt = |key: Option<&str>| match key.and_then(text_of) {
@@ -102,7 +107,7 @@ fn main() {
             writeln!(
                 out,
                 "    Rule {{ regex: {regex:?}, atoms: &[{}], name: {}, versions: [{}, {}, {}, {}] }},",
-                ids.join(", "),
+                groups.join(", "),
                 opt(keys[0]),
                 opt(keys[1]),
                 opt(keys[2]),

@@ -1,10 +1,11 @@
 //! Required literals ("atoms") of a regex, for the user-agent rule prefilter (spec §3).
 //!
-//! `required` returns a set of lower-case literals at least one of which occurs, ASCII case
-//! ignored, in every string the regex matches (or `None` when no such set is known). The
-//! parser then runs a rule's regex only when one of its atoms occurs in the lower-cased agent,
-//! so most of the ~1,200 rules are neither compiled nor run for a given agent. The result is a
-//! superset filter: it may let a rule through needlessly, never hold back one that matches.
+//! `pattern_atoms` returns groups of lower-case literals such that every string the regex
+//! matches contains, ASCII case ignored, at least one literal of *each* group. The parser runs a
+//! rule's regex only when that holds for the agent, so most of the ~1,200 rules are neither
+//! compiled nor run for a given agent. The filter may let a rule through needlessly, never hold
+//! back one that matches. Groups come from the parts of the pattern's top-level concatenation;
+//! inside a part, `required` keeps its single strongest choice.
 //!
 //! Shared by `build.rs` (which stores the atoms in the generated tables) and this crate's tests.
 
@@ -13,20 +14,59 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// Atoms shorter than this are not worth a prefilter entry (almost every agent has them).
 pub const MIN_ATOM_LEN: usize = 3;
 
-/// Required atoms of a pattern in Rust syntax, or `None`.
-pub fn pattern_atoms(pattern: &str) -> Result<Option<Vec<String>>, String> {
+/// Required atom groups of a pattern in Rust syntax (empty: none known).
+pub fn pattern_atoms(pattern: &str) -> Result<Vec<Vec<String>>, String> {
     let hir = regex_syntax::Parser::new()
         .parse(pattern)
         .map_err(|e| e.to_string())?;
-    Ok(required(&hir).and_then(|set| {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for set in required_all(&hir) {
         let mut atoms: Vec<String> = set
             .into_iter()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .collect();
         atoms.sort();
         atoms.dedup();
-        (quality(&atoms) >= MIN_ATOM_LEN).then_some(atoms)
-    }))
+        if quality(&atoms) >= MIN_ATOM_LEN && !groups.contains(&atoms) {
+            groups.push(atoms);
+        }
+    }
+    Ok(groups)
+}
+
+/// Every set `h` requires: one per part of a top-level concatenation (looking through
+/// capture groups), else the single set `required` finds.
+fn required_all(h: &Hir) -> Vec<Vec<Vec<u8>>> {
+    match h.kind() {
+        HirKind::Capture(c) => required_all(&c.sub),
+        HirKind::Concat(items) if as_literal(h).is_none() => concat_parts(items),
+        _ => required(h).into_iter().collect(),
+    }
+}
+
+/// The sets required by the parts of a concatenation: runs of adjacent literal items (look-
+/// arounds are zero-width, so they do not separate the characters on either side) and what
+/// each other item requires.
+fn concat_parts(items: &[Hir]) -> Vec<Vec<Vec<u8>>> {
+    let mut parts: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut run: Vec<u8> = Vec::new();
+    for item in items {
+        if let Some(lit) = as_literal(item) {
+            run.extend(lit);
+        } else if matches!(item.kind(), HirKind::Look(_)) {
+        } else {
+            if !run.is_empty() {
+                parts.push(vec![std::mem::take(&mut run)]);
+            }
+            if let Some(set) = required(item) {
+                parts.push(set);
+            }
+        }
+    }
+    if !run.is_empty() {
+        parts.push(vec![run]);
+    }
+    parts
 }
 
 /// Length of the shortest atom (the filter is as weak as its weakest member).
@@ -49,32 +89,10 @@ fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
             }
             Some(all)
         }
-        HirKind::Concat(items) => {
-            let mut candidates: Vec<Vec<Vec<u8>>> = Vec::new();
-            // Runs of adjacent literal items (look-arounds are zero-width, so they do not
-            // separate the characters on either side).
-            let mut run: Vec<u8> = Vec::new();
-            for item in items {
-                if let Some(lit) = as_literal(item) {
-                    run.extend(lit);
-                } else if matches!(item.kind(), HirKind::Look(_)) {
-                } else {
-                    if !run.is_empty() {
-                        candidates.push(vec![std::mem::take(&mut run)]);
-                    }
-                    if let Some(set) = required(item) {
-                        candidates.push(set);
-                    }
-                }
-            }
-            if !run.is_empty() {
-                candidates.push(vec![run]);
-            }
-            // The strongest: longest shortest member, then fewest members.
-            candidates
-                .into_iter()
-                .max_by(|a, b| quality(a).cmp(&quality(b)).then(b.len().cmp(&a.len())))
-        }
+        // The strongest part: longest shortest member, then fewest members.
+        HirKind::Concat(items) => concat_parts(items)
+            .into_iter()
+            .max_by(|a, b| quality(a).cmp(&quality(b)).then(b.len().cmp(&a.len()))),
         _ => None,
     }
 }
@@ -139,41 +157,60 @@ fn class_char(c: &Class) -> Option<u8> {
 mod tests {
     use super::pattern_atoms;
 
-    fn atoms(p: &str) -> Option<Vec<String>> {
+    fn atoms(p: &str) -> Vec<Vec<String>> {
         pattern_atoms(p).expect("valid pattern")
     }
 
-    fn set(items: &[&str]) -> Option<Vec<String>> {
-        Some(items.iter().map(|s| (*s).to_owned()).collect())
+    fn groups(items: &[&[&str]]) -> Vec<Vec<String>> {
+        items
+            .iter()
+            .map(|g| g.iter().map(|s| (*s).to_owned()).collect())
+            .collect()
     }
 
     #[test]
-    fn literals_captures_and_case_pairs_make_one_atom() {
-        assert_eq!(atoms(r"(Chrome)/([0-9]+)"), set(&["chrome/"]));
-        assert_eq!(atoms(r"[aA][wW][sS]-cli/"), set(&["aws-cli/"]));
-        assert_eq!(atoms(r"(?-u:\b)Bot(?-u:\b)"), set(&["bot"]));
+    fn literals_captures_and_case_pairs_make_atoms() {
+        assert_eq!(atoms(r"(Chrome)/([0-9]+)"), groups(&[&["chrome/"]]));
+        assert_eq!(atoms(r"[aA][wW][sS]-cli/"), groups(&[&["aws-cli/"]]));
+        assert_eq!(atoms(r"(?-u:\b)Bot(?-u:\b)"), groups(&[&["bot"]]));
     }
 
     #[test]
     fn alternations_need_every_branch_to_have_an_atom() {
         assert_eq!(
             atoms(r"(Firefox|Iceweasel)/"),
-            set(&["firefox", "iceweasel"])
+            groups(&[&["firefox", "iceweasel"]])
         );
-        assert_eq!(atoms(r"(?:Foo|[0-9]+)bar"), set(&["bar"]));
-        assert_eq!(atoms(r"(?:Foo|[0-9]+)"), None);
+        assert_eq!(atoms(r"(?:Foo|[0-9]+)bar"), groups(&[&["bar"]]));
+        assert_eq!(atoms(r"(?:Foo|[0-9]+)"), groups(&[]));
     }
 
     #[test]
     fn optional_parts_and_short_literals_give_nothing() {
-        assert_eq!(atoms(r"(?:Chrome)?[0-9]"), None);
-        assert_eq!(atoms(r"a.b"), None, "shorter than MIN_ATOM_LEN");
-        assert_eq!(atoms(r"(?:Chrome){2,}"), set(&["chrome"]));
+        assert_eq!(atoms(r"(?:Chrome)?[0-9]"), groups(&[]));
+        assert_eq!(atoms(r"a.b"), groups(&[]), "shorter than MIN_ATOM_LEN");
+        assert_eq!(atoms(r"(?:Chrome){2,}"), groups(&[&["chrome"]]));
     }
 
     #[test]
-    fn the_strongest_part_of_a_concatenation_wins() {
-        assert_eq!(atoms(r"ab[0-9]Windows"), set(&["windows"]));
-        assert_eq!(atoms(r"(?:Mac|Win)[0-9]Linux"), set(&["linux"]));
+    fn every_part_of_a_top_level_concatenation_is_a_group() {
+        assert_eq!(
+            atoms(r"; (SKYTEX|SXB)-([^;/]+)(?: Build|\) AppleWebKit)"),
+            groups(&[&["skytex", "sxb"], &[" build", ") applewebkit"]])
+        );
+        assert_eq!(atoms(r"ab[0-9]Windows"), groups(&[&["windows"]]));
+    }
+
+    #[test]
+    fn nested_concatenations_keep_their_strongest_part() {
+        assert_eq!(
+            atoms(r"x|(?:Mac|Win)[0-9]Linux"),
+            groups(&[]),
+            "one branch has no atom"
+        );
+        assert_eq!(
+            atoms(r"(?:ab[0-9]Linux|Darwin)"),
+            groups(&[&["darwin", "linux"]])
+        );
     }
 }

@@ -32,9 +32,9 @@ use std::sync::OnceLock;
 /// `regex_flag: 'i'` folded in.
 pub(super) struct Rule {
     regex: &'static str,
-    /// Indices into `ATOMS`: the rule can only match when one of them occurs (ASCII case
-    /// ignored). Empty: no usable atom, always tried.
-    atoms: &'static [u16],
+    /// Groups of indices into `ATOMS`: the rule can only match when every group has one of
+    /// its atoms in the agent (ASCII case ignored). Empty: no usable atom, always tried.
+    atoms: &'static [&'static [u16]],
     /// `family_replacement` / `os_replacement` / `device_replacement`.
     name: Option<&'static str>,
     /// `v1`…`v4` (`os_v1`…`os_v4`) replacements; devices have none.
@@ -80,17 +80,22 @@ impl Section {
         (0..self.rules.len()).find_map(|i| {
             let rule = self.rules.get(i)?;
             if let Some(present) = present
-                && !rule.atoms.is_empty()
-                && !rule
-                    .atoms
-                    .iter()
-                    .any(|&a| present.get(usize::from(a)).copied().unwrap_or(true))
+                && !admits(rule, present)
             {
                 return None;
             }
             apply(rule, self.regex(i)?, ua)
         })
     }
+}
+
+/// Whether the prefilter lets `rule` through, given which atoms are present.
+fn admits(rule: &Rule, present: &[bool]) -> bool {
+    rule.atoms.iter().all(|group| {
+        group
+            .iter()
+            .any(|&a| present.get(usize::from(a)).copied().unwrap_or(true))
+    })
 }
 
 fn compile(rule: &Rule) -> Result<Regex, regex_guest::Error> {
@@ -503,8 +508,7 @@ mod tests {
                         continue;
                     }
                     matched.insert((section, i));
-                    let passes = rule.atoms.is_empty()
-                        || rule.atoms.iter().any(|&a| present[usize::from(a)]);
+                    let passes = admits(rule, &present);
                     assert!(
                         passes,
                         "{section}[{i}] `{}` matches `{ua}` but is filtered out",
