@@ -399,18 +399,40 @@ impl GzipInflater {
         let want = usize::try_from(room).unwrap_or(OUT_CHUNK).min(OUT_CHUNK);
         let (before_in, before_out) = (self.inflate.total_in(), self.inflate.total_out());
         let out = self.buf.get_mut(..want).unwrap_or_default();
-        let status = match self.inflate.decompress(rest, out, FlushDecompress::None) {
+        let result = self.inflate.decompress(rest, out, FlushDecompress::None);
+        let used = usize::try_from(self.inflate.total_in() - before_in).unwrap_or(rest.len());
+        let made = usize::try_from(self.inflate.total_out() - before_out).unwrap_or(0);
+        let status = match result {
             Ok(s) => s,
-            Err(e) => {
+            Err(_) => {
+                // What was inflated before the bad data goes out first, and the message names
+                // the member's output position: both are the same for any chunking. Neither
+                // the compressed position of the failing call's start nor zlib's text is (zlib
+                // may enter its error state in one call and report "repeated call with bad
+                // state" in the next), so neither is in the message.
+                let produced = self.buf.get(..made).unwrap_or_default();
+                let allowed = self.max_out.saturating_sub(self.total_out);
+                let keep = usize::try_from(allowed).unwrap_or(made).min(made);
+                let _ = sink(produced.get(..keep).unwrap_or_default());
+                if made as u64 > allowed {
+                    // The cap came first in the stream (as a chunked feed would see it).
+                    let actual = self.total_out + made as u64;
+                    self.total_out += keep as u64;
+                    self.state = State::Failed;
+                    return Err(GzipError::TooLarge {
+                        max: self.max_out,
+                        actual,
+                    });
+                }
+                self.total_out += keep as u64;
+                self.member_out += keep as u64;
                 let msg = format!(
-                    "corrupt deflate data in gzip member {} near compressed byte {}: {e}",
-                    self.member, self.total_in
+                    "corrupt deflate data in gzip member {} after {} bytes of its output",
+                    self.member, self.member_out
                 );
                 return Err(self.fail(msg));
             }
         };
-        let used = usize::try_from(self.inflate.total_in() - before_in).unwrap_or(rest.len());
-        let made = usize::try_from(self.inflate.total_out() - before_out).unwrap_or(0);
         *i += used;
         self.total_in += used as u64;
         let ended = status == Status::StreamEnd;
@@ -722,6 +744,32 @@ mod tests {
         }
         assert_eq!(g.finish(), Ok(()));
         assert_eq!(out, data);
+    }
+
+    /// Fuzz findings (target `gzip`): the output delivered before corrupt deflate data, the
+    /// error text, and cap-versus-corruption precedence depended on how the input was chunked.
+    #[test]
+    fn corrupt_deflate_data_gives_the_same_output_and_error_for_any_chunking() {
+        let text: Vec<u8> = (0..400u32)
+            .flat_map(|i| format!("{{\"k{}\":\"v{}\"}},", i % 37, i % 11).into_bytes())
+            .collect();
+        let good = gz(&text);
+        let mut differing = 0;
+        for at in 10..good.len() - 8 {
+            for flip in [0x01u8, 0x55, 0xff] {
+                let mut bad = good.clone();
+                bad[at] ^= flip;
+                for max in [u64::MAX, 0, 7, 300] {
+                    let one = inflate(&bad, bad.len(), max);
+                    let bytewise = inflate(&bad, 1, max);
+                    let odd = inflate(&bad, 13, max);
+                    assert_eq!(one, bytewise, "flip {flip:#x} at {at}, cap {max}");
+                    assert_eq!(one, odd, "flip {flip:#x} at {at}, cap {max}");
+                    differing += usize::from(one.1.is_err());
+                }
+            }
+        }
+        assert!(differing > 100, "the corruptions were mostly detected");
     }
 
     #[test]
