@@ -36,6 +36,20 @@ pub(crate) fn options_out(o: &api::Options) -> wt::Options {
             max_compression_ratio: o.limits.max_compression_ratio,
             max_payload_string_bytes: o.limits.max_payload_string_bytes,
         },
+        filters: filters_out(&o.filters),
+    }
+}
+
+fn filters_out(f: &api::Filters) -> wt::Filters {
+    wt::Filters {
+        include_sources: f.include_sources.clone(),
+        exclude_sources: f.exclude_sources.clone(),
+        include_events: f.include_events.clone(),
+        exclude_events: f.exclude_events.clone(),
+        read_only: f.read_only,
+        accounts: f.accounts.clone(),
+        regions: f.regions.clone(),
+        event_categories: f.event_categories.clone(),
     }
 }
 

@@ -56,6 +56,37 @@ pub struct Options {
     pub extra_fields: Option<String>,
     /// Caps on untrusted sizes.
     pub limits: Limits,
+    /// Which records to keep (default: all).
+    pub filters: Filters,
+}
+
+/// Which records to keep (see the WIT `filters` record): applied before mapping; dropped
+/// records are counted as skipped with [`SkipReason::Filtered`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Keep only these `eventSource`s.
+    pub include_sources: Vec<String>,
+    /// Drop these `eventSource`s.
+    pub exclude_sources: Vec<String>,
+    /// Keep only these `eventName`s.
+    pub include_events: Vec<String>,
+    /// Drop these `eventName`s.
+    pub exclude_events: Vec<String>,
+    /// Keep only records whose `readOnly` is this value.
+    pub read_only: Option<bool>,
+    /// Keep only these accounts (`recipientAccountId`, else `userIdentity.accountId`).
+    pub accounts: Vec<String>,
+    /// Keep only these `awsRegion`s.
+    pub regions: Vec<String>,
+    /// Keep only these `eventCategory` values (ASCII case-insensitive).
+    pub event_categories: Vec<String>,
+}
+
+impl Filters {
+    /// True when no filter is set (every record is kept, nothing is parsed for filtering).
+    pub fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
 }
 
 /// Caps on untrusted sizes (see the WIT `limits` record).
@@ -118,6 +149,7 @@ impl Default for Options {
             keep_original: true,
             extra_fields: None,
             limits: Limits::default(),
+            filters: Filters::default(),
         }
     }
 }

@@ -122,6 +122,20 @@ fn options_in(o: wt::Options) -> api::Options {
             max_compression_ratio: o.limits.max_compression_ratio,
             max_payload_string_bytes: o.limits.max_payload_string_bytes,
         },
+        filters: filters_in(o.filters),
+    }
+}
+
+fn filters_in(f: wt::Filters) -> api::Filters {
+    api::Filters {
+        include_sources: f.include_sources,
+        exclude_sources: f.exclude_sources,
+        include_events: f.include_events,
+        exclude_events: f.exclude_events,
+        read_only: f.read_only,
+        accounts: f.accounts,
+        regions: f.regions,
+        event_categories: f.event_categories,
     }
 }
 

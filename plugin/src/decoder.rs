@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::api::{
     Batch, ConfigError, Counts, DecodeError, Document, DocumentKind, InputMode, LimitError,
-    LimitKind, MAX_DEPTH_CEILING, Options, OutputFormat, RATIO_GRACE_BYTES, SourceMeta,
+    LimitKind, MAX_DEPTH_CEILING, Options, OutputFormat, RATIO_GRACE_BYTES, SkipReason, SourceMeta,
 };
 use crate::enrich::Enricher;
 use crate::input::framing::{EXCERPT_BYTES, JsonFramer, RawRecord, RecordBody};
@@ -448,11 +448,20 @@ impl Decoder {
             RecordBody::Complete => text_of(&rec.text),
             _ => text_of(trim_incomplete_tail(&rec.text)),
         };
+        // Filters run before mapping; the position was taken, so kept records' ids do not
+        // depend on the filters.
+        let max_depth = self.options.limits.max_depth.min(MAX_DEPTH_CEILING);
+        if rec.body == RecordBody::Complete
+            && !crate::filter::keeps(&self.options.filters, &message, max_depth)
+        {
+            batch.counts.skip(SkipReason::Filtered);
+            return;
+        }
         let ingest = self.ingest_document(message, rec.offset);
         let popts = PipelineOptions {
             pipeline_id: PIPELINE_ID,
             enricher: self.enricher.as_deref().map(|e| e as &dyn Enricher),
-            max_depth: self.options.limits.max_depth.min(MAX_DEPTH_CEILING),
+            max_depth,
             max_payload_string_bytes: self.options.limits.max_payload_string_bytes,
         };
         let Output {
@@ -2074,5 +2083,47 @@ mod tests {
         options.limits.max_decompressed_bytes = cap - 1;
         let b = decode_one(&bytes, meta(), options);
         assert_eq!(stop_kind(&b), Some("LimitExceeded"));
+    }
+
+    #[test]
+    fn filtered_records_are_skipped_before_mapping_and_kept_ids_do_not_move() {
+        // Records 0..6; odd ones are IAM writes, even ones S3 reads; plus one broken record.
+        let mut recs = n_records(6);
+        for (i, r) in recs.iter_mut().enumerate().filter(|(i, _)| i % 2 == 1) {
+            *r = r
+                .replace("s3.amazonaws.com", "iam.amazonaws.com")
+                .replace("GetObject", &format!("CreateUser{i}"));
+        }
+        recs.push("7".into());
+        let text = records_file(&recs);
+        let all =
+            decode(text.as_bytes(), s3_meta("b", "k"), Options::default(), None).expect("config");
+        let options = Options {
+            filters: crate::api::Filters {
+                include_sources: vec!["iam.amazonaws.com".into()],
+                exclude_events: vec!["CreateUser3".into()],
+                ..crate::api::Filters::default()
+            },
+            ..Options::default()
+        };
+        let b = decode(text.as_bytes(), s3_meta("b", "k"), options, None).expect("config");
+        assert!(b.counts.balanced(), "{:?}", b.counts);
+        assert_eq!(b.counts.records, 7);
+        assert_eq!(b.counts.skipped, [(SkipReason::Filtered, 4)]);
+        let positions: Vec<u64> = b.documents.iter().map(|d| d.position).collect();
+        assert_eq!(
+            positions,
+            [1, 5, 6],
+            "records 1 and 5 kept, the non-object too"
+        );
+        assert_eq!(b.documents[2].kind, DocumentKind::Error);
+        for d in &b.documents {
+            let same = all.documents.iter().find(|a| a.position == d.position);
+            assert_eq!(
+                Some(d),
+                same,
+                "a kept record's document is unchanged by the filter"
+            );
+        }
     }
 }

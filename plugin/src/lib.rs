@@ -15,6 +15,7 @@
 pub mod api;
 pub mod decoder;
 pub mod enrich;
+pub mod filter;
 pub mod input;
 pub mod json;
 pub mod pipeline;
