@@ -33,8 +33,16 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
+/// The instance's enricher; before any `set-enrichment`, user-agent parsing only (the
+/// reference always parses `user_agent.original`).
 fn enricher() -> Option<Arc<dyn crate::enrich::Enricher + Send + Sync>> {
-    ENRICHER.with(|e| e.borrow().clone())
+    ENRICHER.with(|e| {
+        Some(
+            e.borrow_mut()
+                .get_or_insert_with(crate::enrich::default_enricher)
+                .clone(),
+        )
+    })
 }
 
 impl wdecode::Guest for Component {
@@ -53,7 +61,7 @@ impl wdecode::Guest for Component {
         asn: Option<Vec<u8>>,
     ) -> Result<(), wt::EnrichmentError> {
         let loaded = crate::enrich::load(city, asn).map_err(enrichment_error)?;
-        ENRICHER.with(|e| *e.borrow_mut() = loaded);
+        ENRICHER.with(|e| *e.borrow_mut() = Some(loaded));
         Ok(())
     }
 
