@@ -6,12 +6,15 @@
 //!   [`NativeEngine`] (the same core called directly). Both must produce byte-identical output.
 //! - [`conformance`] and [`compare`]: the Elastic pipeline-test runner of
 //!   `spec/elastic-parity.md` §1 (framing, configs, comparison, strict and core scores).
-//! - [`cli`]: the `cloudtrail-ecs` subcommands.
+//! - [`cli`]: the `cloudtrail-ecs` subcommands; [`bulk`] (`--output bulk`) and [`summary`]
+//!   (`--summary`) format their output.
+//! - `vector` (feature `vrl`): documents as Vector event values, and VRL programs run on them.
 //!
 //! `build.rs` builds the component; [`PLUGIN_COMPONENT`] is its path.
 
 include!(concat!(env!("OUT_DIR"), "/gen.rs"));
 
+pub mod bulk;
 pub mod cli;
 pub mod compare;
 pub mod conformance;
@@ -19,6 +22,9 @@ mod convert;
 pub mod engine;
 pub mod error;
 pub mod native;
+pub mod summary;
+#[cfg(feature = "vrl")]
+pub mod vector;
 pub mod wasm;
 
 pub use engine::{DecodeEngine, EngineKind, Outcome};

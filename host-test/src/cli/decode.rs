@@ -1,5 +1,7 @@
 //! `cloudtrail-ecs decode FILE...`: streams each file through an engine, writes one JSON
-//! document per line to stdout (record order) and a summary of counts to stderr.
+//! document per line to stdout (record order; `--output bulk`: an Elasticsearch `_bulk` body)
+//! and a summary of counts to stderr (`--summary`: a table of the batch), with a progress bar
+//! while stderr is a terminal.
 //!
 //! Exit status: 0 when every input was read and decoded, even if a decode stopped early (bad
 //! gzip, not CloudTrail, a cap: the summary says why) unless `--strict` is given; 1 when an
@@ -7,12 +9,14 @@
 //! host failed (trap, memory limit, cpu deadline).
 
 use super::EngineArg;
-use crate::api::{Counts, DecodeError, Options, OutputFormat, SkipReason, SourceMeta};
+use crate::api::{Counts, DecodeError, Filters, Options, OutputFormat, SkipReason, SourceMeta};
 use crate::api::{TAG_ACTOR_TARGET, TAG_PRESERVE_ORIGINAL};
 use crate::engine::{DecodeEngine, Outcome};
+use crate::summary::Summary;
 use crate::{HostError, WasmConfig};
 use clap::{Args, ValueEnum};
-use std::io::{self, BufWriter, Read, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -71,6 +75,79 @@ pub struct DecodeArgs {
     /// Per-call CPU deadline (wasm engine), seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub call_deadline_secs: u64,
+    /// What stdout gets: one document per line, or an Elasticsearch `_bulk` body (a `create`
+    /// action for `logs-aws.cloudtrail-<NS>` with the document id as `_id`, then the document).
+    #[arg(long, value_enum, default_value_t = OutputArg::Ndjson)]
+    pub output: OutputArg,
+    /// Print a table of the batch to stderr at the end: counts, top event sources and actions,
+    /// failed console logins by user and source country, top source IPs, error codes.
+    #[arg(long)]
+    pub summary: bool,
+    /// Rows per section of `--summary`.
+    #[arg(long, value_name = "N", default_value_t = crate::summary::DEFAULT_TOP)]
+    pub summary_top: usize,
+    /// No progress bar (it is shown only while stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Filters, applied before mapping; dropped records count as skipped (`filtered`).
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// The record filters (WIT `filters`). Each list flag is repeatable and takes comma-separated
+/// values; a record is kept when it passes every filter given.
+#[derive(Debug, Default, Args)]
+pub struct FilterArgs {
+    /// Keep only these event sources (`eventSource`, e.g. `iam.amazonaws.com`).
+    #[arg(long, value_name = "SOURCE", value_delimiter = ',')]
+    pub include_source: Vec<String>,
+    /// Drop these event sources.
+    #[arg(long, value_name = "SOURCE", value_delimiter = ',')]
+    pub exclude_source: Vec<String>,
+    /// Keep only these event names (`eventName`, e.g. `ConsoleLogin`).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub include_event: Vec<String>,
+    /// Drop these event names.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub exclude_event: Vec<String>,
+    /// Keep only read-only (`true`) or only mutating (`false`) events (`readOnly`).
+    #[arg(long, value_name = "BOOL")]
+    pub read_only: Option<bool>,
+    /// Keep only these accounts (`recipientAccountId`, else `userIdentity.accountId`).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub account: Vec<String>,
+    /// Keep only these regions (`awsRegion`).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub region: Vec<String>,
+    /// Keep only these event categories (`eventCategory`: Management, Data, Insight,
+    /// NetworkActivity; any case).
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    pub event_category: Vec<String>,
+}
+
+impl FilterArgs {
+    /// The API filters.
+    pub fn filters(&self) -> Filters {
+        Filters {
+            include_sources: self.include_source.clone(),
+            exclude_sources: self.exclude_source.clone(),
+            include_events: self.include_event.clone(),
+            exclude_events: self.exclude_event.clone(),
+            read_only: self.read_only,
+            accounts: self.account.clone(),
+            regions: self.region.clone(),
+            event_categories: self.event_category.clone(),
+        }
+    }
+}
+
+/// `--output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputArg {
+    /// One JSON document per line.
+    Ndjson,
+    /// Elasticsearch `_bulk` request body: action line + document per record.
+    Bulk,
 }
 
 /// `--format`.
@@ -99,6 +176,7 @@ pub fn options(args: &DecodeArgs) -> Options {
         retain: args.retain.clone(),
         tags,
         keep_original: !args.drop_original,
+        filters: args.filters.filters(),
         ..Options::default()
     }
 }
@@ -193,6 +271,13 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
     let options = options(args);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut writer = DocWriter {
+        bulk_index: (args.output == OutputArg::Bulk)
+            .then(|| crate::bulk::data_stream(&args.namespace)),
+        summary: args.summary.then(Summary::default),
+        line: Vec::new(),
+    };
+    let progress = progress_bar(args);
     let mut total = Counts::default();
     let (mut failed, mut stopped_any) = (false, false);
     for file in &args.files {
@@ -201,18 +286,29 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
             .clone()
             .unwrap_or_else(super::time::now_rfc3339);
         let meta = meta_for(args, file, received);
-        let result = decode_file(engine.as_mut(), file, &meta, &options, &mut out);
+        progress.set_message(file.clone());
+        let result = decode_file(
+            engine.as_mut(),
+            file,
+            &meta,
+            &options,
+            &mut out,
+            &mut writer,
+            &progress,
+        );
         match result {
             Ok(outcome) => {
-                eprintln!(
-                    "{file}: {}",
-                    summary_line(&outcome.counts, outcome.stopped.as_ref())
-                );
+                progress.suspend(|| {
+                    eprintln!(
+                        "{file}: {}",
+                        summary_line(&outcome.counts, outcome.stopped.as_ref())
+                    );
+                });
                 total.add(&outcome.counts);
                 stopped_any |= outcome.stopped.is_some();
             }
             Err(e) => {
-                eprintln!("{file}: failed: {e}");
+                progress.suspend(|| eprintln!("{file}: failed: {e}"));
                 failed = true;
                 if matches!(e, HostError::Io(ref io) if io.kind() == io::ErrorKind::BrokenPipe) {
                     break;
@@ -220,16 +316,79 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
             }
         }
     }
+    progress.finish_and_clear();
     eprintln!(
         "total ({} files): {}",
         args.files.len(),
         summary_line(&total, None)
     );
+    if let Some(mut summary) = writer.summary {
+        summary.counts = total;
+        eprint!("{}", summary.render(args.summary_top));
+    }
     if failed || (args.strict && stopped_any) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Where each document goes: stdout as a line or a `_bulk` pair, and the summary.
+struct DocWriter {
+    /// `Some(data stream)` for `--output bulk`.
+    bulk_index: Option<String>,
+    summary: Option<Summary>,
+    /// Reused output buffer.
+    line: Vec<u8>,
+}
+
+impl DocWriter {
+    fn write(&mut self, d: &crate::api::Document, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(s) = &mut self.summary {
+            s.observe_json(&d.json);
+        }
+        self.line.clear();
+        match &self.bulk_index {
+            Some(index) => crate::bulk::push_pair(&mut self.line, index, &d.id, &d.json),
+            None => {
+                self.line.extend_from_slice(d.json.as_bytes());
+                self.line.push(b'\n');
+            }
+        }
+        out.write_all(&self.line)
+    }
+}
+
+/// A progress bar over the input bytes on stderr, hidden unless stderr is a terminal.
+fn progress_bar(args: &DecodeArgs) -> ProgressBar {
+    if args.no_progress || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    // Known sizes give a bar; stdin or an unreadable file leaves a spinner with a byte count.
+    let sizes: Option<u64> = args
+        .files
+        .iter()
+        .map(|f| {
+            (f != "-")
+                .then(|| std::fs::metadata(f).ok().map(|m| m.len()))
+                .flatten()
+        })
+        .sum();
+    let bar = match sizes {
+        Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+            .with_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+            ProgressStyle::with_template("{spinner} {bytes} ({bytes_per_sec}) {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 fn decode_file(
@@ -238,16 +397,17 @@ fn decode_file(
     meta: &SourceMeta,
     options: &Options,
     out: &mut dyn Write,
+    writer: &mut DocWriter,
+    progress: &ProgressBar,
 ) -> Result<Outcome, HostError> {
-    let mut reader: Box<dyn Read> = if file == "-" {
+    let reader: Box<dyn Read> = if file == "-" {
         Box::new(io::stdin().lock())
     } else {
         Box::new(std::fs::File::open(file)?)
     };
-    let outcome = engine.decode_stream(&mut reader, meta, options, &mut |d| {
-        out.write_all(d.json.as_bytes())?;
-        out.write_all(b"\n")
-    })?;
+    let mut reader = progress.wrap_read(reader);
+    let outcome =
+        engine.decode_stream(&mut reader, meta, options, &mut |d| writer.write(d, out))?;
     out.flush()?;
     Ok(outcome)
 }
@@ -327,6 +487,65 @@ mod tests {
         assert_eq!((m.object_key, m.source_name), (None, None));
         assert_eq!(key_from_path("AWSLogs/1/x"), Some("AWSLogs/1/x"));
         assert_eq!(key_from_path("/tmp/MyAWSLogs/1/x"), None);
+    }
+
+    #[test]
+    fn filter_flags_repeat_split_on_commas_and_reach_the_options() {
+        let a = parse(&["cloudtrail-ecs", "decode", "x"]);
+        assert!(options(&a).filters.is_empty());
+        assert_eq!((a.output, a.summary), (OutputArg::Ndjson, false));
+        let a = parse(&[
+            "cloudtrail-ecs",
+            "decode",
+            "--include-source",
+            "iam.amazonaws.com,s3.amazonaws.com",
+            "--include-source",
+            "sts.amazonaws.com",
+            "--exclude-source",
+            "kms.amazonaws.com",
+            "--include-event",
+            "CreateUser",
+            "--exclude-event",
+            "GetObject,ListBuckets",
+            "--read-only",
+            "false",
+            "--account",
+            "111122223333",
+            "--region",
+            "us-east-1",
+            "--event-category",
+            "Data",
+            "--output",
+            "bulk",
+            "--summary",
+            "x",
+        ]);
+        let f = options(&a).filters;
+        assert_eq!(
+            f.include_sources,
+            ["iam.amazonaws.com", "s3.amazonaws.com", "sts.amazonaws.com"]
+        );
+        assert_eq!(f.exclude_sources, ["kms.amazonaws.com"]);
+        assert_eq!(f.include_events, ["CreateUser"]);
+        assert_eq!(f.exclude_events, ["GetObject", "ListBuckets"]);
+        assert_eq!(f.read_only, Some(false));
+        assert_eq!(
+            (f.accounts, f.regions),
+            (
+                vec!["111122223333".to_owned()],
+                vec!["us-east-1".to_owned()]
+            )
+        );
+        assert_eq!(f.event_categories, ["Data"]);
+        assert_eq!((a.output, a.summary), (OutputArg::Bulk, true));
+        let bad = crate::cli::Cli::try_parse_from([
+            "cloudtrail-ecs",
+            "decode",
+            "--read-only",
+            "yes",
+            "x",
+        ]);
+        assert!(bad.is_err(), "--read-only takes true or false");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The `cloudtrail-ecs` command line (clap derive). Subcommand names and flags are a contract:
-//! see `decode` and `conformance` below and `host-test/tests/README.md`.
+//! see `decode`, `conformance` and `component-path` below and `host-test/tests/README.md`.
 
 pub mod conformance;
 pub mod decode;
@@ -30,6 +30,9 @@ pub enum Command {
     Decode(decode::DecodeArgs),
     /// Run Elastic's aws.cloudtrail pipeline tests and report strict and core scores.
     Conformance(conformance::ConformanceArgs),
+    /// Print the path of the wasm component built with this binary (other hosts, such as the
+    /// Node host in `host-test/node`, load the same file).
+    ComponentPath,
 }
 
 /// `--engine`.
@@ -57,6 +60,10 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::ComponentPath => {
+            println!("{}", crate::PLUGIN_COMPONENT);
+            ExitCode::SUCCESS
+        }
     }
 }
 
