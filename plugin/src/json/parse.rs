@@ -160,6 +160,9 @@ pub fn parse_prefix_with_report(
     Ok((value, p.pos, p.report))
 }
 
+/// Initial member capacity of a parsed non-empty object.
+const OBJECT_CAPACITY: usize = 8;
+
 /// Objects with at least this many members check duplicates through a hash index instead of a
 /// linear scan (keeps a 10k-key payload O(n) while small objects stay allocation-free).
 const INDEX_THRESHOLD: usize = 16;
@@ -291,7 +294,8 @@ impl<'a> Parser<'a> {
                             let key = self.parse_string()?;
                             self.expect_colon()?;
                             stack.push(Frame::Object(ObjectFrame {
-                                map: Map::new(),
+                                // Room for a typical CloudTrail object without regrowth.
+                                map: Map::with_capacity(OBJECT_CAPACITY),
                                 key,
                                 index: None,
                             }));

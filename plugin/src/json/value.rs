@@ -145,12 +145,12 @@ impl Map {
 
     /// Set a member: replaces the value in place if the key exists (keeping its position),
     /// else appends. Returns the old value. Does not change `parsed_len` unless it grows past it.
-    pub fn insert(&mut self, key: impl Into<String>, value: Value) -> Option<Value> {
-        let key = key.into();
-        if let Some(slot) = self.get_mut(&key) {
+    pub fn insert(&mut self, key: impl AsRef<str> + Into<String>, value: Value) -> Option<Value> {
+        // Look up by reference first: replacing an existing member allocates no key.
+        if let Some(slot) = self.get_mut(key.as_ref()) {
             return Some(std::mem::replace(slot, value));
         }
-        self.entries.push((key, value));
+        self.entries.push((key.into(), value));
         if self.entries.len() > self.parsed_len {
             self.parsed_len = self.entries.len();
         }
@@ -246,48 +246,81 @@ impl Map {
         };
         let mut cur = self;
         for p in parents {
-            if !matches!(cur.get(p), Some(Value::Object(_))) {
-                cur.insert(*p, Value::Object(Map::new()));
-            }
-            cur = match cur.get_mut(p) {
-                Some(Value::Object(m)) => m,
-                _ => unreachable!("just inserted an object"),
-            };
+            cur = cur.child_object(p);
         }
         cur.insert(*last, value);
+    }
+
+    /// The object member `key`, created (or replacing a non-object value) when needed.
+    fn child_object(&mut self, key: &str) -> &mut Map {
+        let i = match self.entries.iter().position(|(k, _)| k == key) {
+            Some(i) => {
+                if let Some((_, v)) = self.entries.get_mut(i)
+                    && !matches!(v, Value::Object(_))
+                {
+                    *v = Value::Object(Map::new());
+                }
+                i
+            }
+            None => {
+                self.push_unchecked(key.to_owned(), Value::Object(Map::new()));
+                self.entries.len() - 1
+            }
+        };
+        match self.entries.get_mut(i) {
+            Some((_, Value::Object(m))) => m,
+            _ => unreachable!("the member at {i} was just made an object"),
+        }
     }
 
     /// Value at a dotted field path (`"aws.cloudtrail.user_identity.type"`). For output and
     /// ingest-document fields, whose names never contain dots inside one segment.
     pub fn get_field(&self, dotted: &str) -> Option<&Value> {
         let mut cur = self;
-        let mut parts = dotted.split('.').peekable();
-        while let Some(p) = parts.next() {
-            let v = cur.get(p)?;
-            if parts.peek().is_none() {
-                return Some(v);
+        let mut rest = dotted;
+        loop {
+            // Segments are short: a plain byte scan beats `split`'s searcher.
+            match rest.bytes().position(|b| b == b'.') {
+                None => return cur.get(rest),
+                Some(dot) => {
+                    let (head, tail) = (rest.get(..dot)?, rest.get(dot + 1..)?);
+                    cur = cur.get(head)?.as_object()?;
+                    rest = tail;
+                }
             }
-            cur = v.as_object()?;
         }
-        None
     }
 
     /// Mutable value at a dotted field path.
     pub fn get_field_mut(&mut self, dotted: &str) -> Option<&mut Value> {
-        let path: Vec<&str> = dotted.split('.').collect();
-        self.get_path_mut(&path)
+        match dotted.rsplit_once('.') {
+            None => self.get_mut(dotted),
+            Some((parents, last)) => self.get_field_mut(parents)?.as_object_mut()?.get_mut(last),
+        }
     }
 
     /// Set a dotted field path, creating intermediate objects.
     pub fn set_field(&mut self, dotted: &str, value: Value) {
-        let path: Vec<&str> = dotted.split('.').collect();
-        self.set_path(&path, value);
+        // Same as `set_path` on the split path, without collecting the parts.
+        let (parents, last) = match dotted.rsplit_once('.') {
+            Some((parents, last)) => (Some(parents), last),
+            None => (None, dotted),
+        };
+        let mut cur = self;
+        if let Some(parents) = parents {
+            for p in parents.split('.') {
+                cur = cur.child_object(p);
+            }
+        }
+        cur.insert(last, value);
     }
 
     /// Remove a dotted field path.
     pub fn remove_field(&mut self, dotted: &str) -> Option<Value> {
-        let path: Vec<&str> = dotted.split('.').collect();
-        self.remove_path(&path)
+        match dotted.rsplit_once('.') {
+            None => self.remove(dotted),
+            Some((parents, last)) => self.get_field_mut(parents)?.as_object_mut()?.remove(last),
+        }
     }
 
     /// Whether a dotted field path exists (with any value, `null` included).

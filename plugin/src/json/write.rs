@@ -96,7 +96,19 @@ pub fn write_string(s: &str, out: &mut String) {
 /// An output document, compact, with object keys sorted (byte order) at every level, arrays in
 /// order. Sorting makes output independent of the order in which pipeline steps set fields.
 pub fn write_document_nested(doc: &Map, out: &mut String) {
+    reserve_for(doc, out);
     write_sorted_map(doc, out);
+}
+
+/// Sizes `out` once for a typical document: about three times the record text it keeps in
+/// `event.original` (the record again as payload strings and flattened copies), which saves
+/// the string's repeated regrowth. Only a capacity hint: output bytes do not depend on it.
+fn reserve_for(doc: &Map, out: &mut String) {
+    let original = doc
+        .get("event")
+        .and_then(|e| e.as_object()?.get("original")?.as_str())
+        .map_or(0, str::len);
+    out.reserve(original.saturating_mul(3).saturating_add(1024));
 }
 
 /// An output document with dotted keys, sorted (byte order).
@@ -109,6 +121,7 @@ pub fn write_document_nested(doc: &Map, out: &mut String) {
 /// Other empty objects produce no key. Document field names contain no dots, so the dotted
 /// keys are unambiguous (keys inside kept-whole objects and arrays may contain anything).
 pub fn write_document_flat(doc: &Map, out: &mut String, keep_whole: &[&str]) {
+    reserve_for(doc, out);
     let mut leaves: Vec<(String, &Value)> = Vec::new();
     let mut path = String::new();
     collect_leaves(doc, &mut path, keep_whole, &mut leaves);
@@ -165,12 +178,32 @@ fn write_sorted(v: &Value, out: &mut String) {
     }
 }
 
+/// Members of up to this many entries are ordered on the stack (no allocation per object).
+const STACK_MEMBERS: usize = 32;
+
 fn write_sorted_map(map: &Map, out: &mut String) {
-    let mut members: Vec<&(String, Value)> = map.entries().iter().collect();
-    // Stable: should a map ever hold a key twice, the output stays deterministic.
-    members.sort_by(|a, b| a.0.cmp(&b.0));
+    let entries = map.entries();
+    if entries.len() <= STACK_MEMBERS {
+        let mut members: [&(String, Value); STACK_MEMBERS] = [&EMPTY_MEMBER; STACK_MEMBERS];
+        for (slot, e) in members.iter_mut().zip(entries) {
+            *slot = e;
+        }
+        let members = &mut members[..entries.len()];
+        // Stable: should a map ever hold a key twice, the output stays deterministic.
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        write_members(members.iter().copied(), out);
+    } else {
+        let mut members: Vec<&(String, Value)> = entries.iter().collect();
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        write_members(members.into_iter(), out);
+    }
+}
+
+static EMPTY_MEMBER: (String, Value) = (String::new(), Value::Null);
+
+fn write_members<'a>(members: impl Iterator<Item = &'a (String, Value)>, out: &mut String) {
     out.push('{');
-    for (i, (k, v)) in members.into_iter().enumerate() {
+    for (i, (k, v)) in members.enumerate() {
         if i > 0 {
             out.push(',');
         }

@@ -6,6 +6,8 @@ use super::{Ctx, Step, errors, render};
 use crate::json::Value;
 use crate::time;
 
+/// Digest fields live under `aws.cloudtrail.digest` (spelled out with `concat!` so the
+/// steps, which run for every record, build no strings).
 const D: &str = "aws.cloudtrail.digest";
 
 /// All of §2.8.
@@ -14,24 +16,27 @@ pub fn run(ctx: &mut Ctx<'_>) -> Step {
     ctx.rename_if_unset(&["digestS3Object"], "file.path")?;
     ctx.rename(
         &["previousDigestS3Object"],
-        &format!("{D}.previous_s3_object"),
+        concat!("aws.cloudtrail.digest.", "previous_s3_object"),
     )?;
     ctx.rename(
         &["previousDigestSignature"],
-        &format!("{D}.previous_signature"),
+        concat!("aws.cloudtrail.digest.", "previous_signature"),
     )?;
     ctx.rename(
         &["previousDigestHashValue"],
-        &format!("{D}.previous_hash_value"),
+        concat!("aws.cloudtrail.digest.", "previous_hash_value"),
     )?;
     if let Some(v) = ctx
         .doc
-        .get_field(&format!("{D}.previous_hash_value"))
+        .get_field(concat!("aws.cloudtrail.digest.", "previous_hash_value"))
         .cloned()
     {
         ctx.append_unique("related.hash", Value::String(render(&v)));
     }
-    ctx.rename(&["logFiles"], &format!("{D}.log_files"))?;
+    ctx.rename(
+        &["logFiles"],
+        concat!("aws.cloudtrail.digest.", "log_files"),
+    )?;
     date(
         ctx,
         "digestStartTime",
@@ -39,11 +44,18 @@ pub fn run(ctx: &mut Ctx<'_>) -> Step {
         errors::TAG_DIGEST_START,
     )?;
     date(ctx, "digestEndTime", "end_time", errors::TAG_DIGEST_END)?;
-    if let Some(end) = ctx.doc.get_field(&format!("{D}.end_time")).cloned() {
+    if let Some(end) = ctx
+        .doc
+        .get_field(concat!("aws.cloudtrail.digest.", "end_time"))
+        .cloned()
+    {
         ctx.doc.insert("@timestamp", end);
         ctx.timestamp_from_record = true;
     }
-    ctx.rename(&["digestS3Bucket"], &format!("{D}.s3_bucket"))?;
+    ctx.rename(
+        &["digestS3Bucket"],
+        concat!("aws.cloudtrail.digest.", "s3_bucket"),
+    )?;
     date(
         ctx,
         "newestEventTime",
@@ -58,25 +70,25 @@ pub fn run(ctx: &mut Ctx<'_>) -> Step {
     )?;
     ctx.rename(
         &["previousDigestS3Bucket"],
-        &format!("{D}.previous_s3_bucket"),
+        concat!("aws.cloudtrail.digest.", "previous_s3_bucket"),
     )?;
     ctx.rename(
         &["previousDigestHashAlgorithm"],
-        &format!("{D}.previous_hash_algorithm"),
+        concat!("aws.cloudtrail.digest.", "previous_hash_algorithm"),
     )?;
     ctx.rename(
         &["digestPublicKeyFingerprint"],
-        &format!("{D}.public_key_fingerprint"),
+        concat!("aws.cloudtrail.digest.", "public_key_fingerprint"),
     )?;
-    if !ctx.has(&format!("{D}.public_key_fingerprint")) {
+    if !ctx.has(concat!("aws.cloudtrail.digest.", "public_key_fingerprint")) {
         ctx.rename(
             &["publicKeyFingerprint"],
-            &format!("{D}.public_key_fingerprint"),
+            concat!("aws.cloudtrail.digest.", "public_key_fingerprint"),
         )?;
     }
     ctx.rename(
         &["digestSignatureAlgorithm"],
-        &format!("{D}.signature_algorithm"),
+        concat!("aws.cloudtrail.digest.", "signature_algorithm"),
     )
 }
 

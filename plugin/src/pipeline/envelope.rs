@@ -57,7 +57,10 @@ pub fn run_user_and_source(ctx: &mut Ctx<'_>) -> Step {
         ),
     ];
     for (path, target) in renames {
-        ctx.rename(path, &format!("aws.cloudtrail.user_identity.{target}"))?;
+        // Most records have none of these: skip the target's `format!` for absent fields.
+        if ctx.jget(path).is_some() {
+            ctx.rename(path, &format!("aws.cloudtrail.user_identity.{target}"))?;
+        }
     }
     event_source(ctx)?;
     event_action(ctx)?;

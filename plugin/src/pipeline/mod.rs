@@ -312,9 +312,7 @@ impl<'a> Ctx<'a> {
         tag: &str,
     ) -> Result<Option<&Value>, Failure> {
         let mut cur = &self.j;
-        let mut walked = vec!["json"];
         for (i, key) in path.iter().enumerate() {
-            walked.push(key);
             let Some(v) = cur.get(key) else {
                 return Ok(None);
             };
@@ -332,7 +330,11 @@ impl<'a> Ctx<'a> {
                             "cannot access [{}] on a value of type [{}] at [{}]",
                             path.get(i + 1).copied().unwrap_or_default(),
                             other.type_name(),
-                            walked.join(".")
+                            // The walked path, `json.` first (built only on this error).
+                            std::iter::once("json")
+                                .chain(path.iter().take(i + 1).copied())
+                                .collect::<Vec<_>>()
+                                .join(".")
                         ),
                     });
                 }
@@ -371,18 +373,26 @@ impl<'a> Ctx<'a> {
         if self.jget(path).is_none() {
             return Ok(());
         }
-        let tag = rename_tag(path, target);
         if self.doc.has_field(target) {
             return Err(Failure {
                 processor: "rename",
-                tag,
+                tag: rename_tag(path, target),
                 message: format!("field [{target}] already exists"),
             });
         }
         let Some(value) = self.j.remove_path(path) else {
             return Ok(());
         };
-        self.set(target, value, "rename", &tag)
+        self.set_renamed(path, target, value)
+    }
+
+    /// The write of a rename; the tag (a `format!`) is built only when the write fails.
+    fn set_renamed(&mut self, path: &[&str], target: &str, value: Value) -> Step {
+        put(&mut self.doc, target, value).map_err(|message| Failure {
+            processor: "rename",
+            tag: rename_tag(path, target),
+            message,
+        })
     }
 
     /// `rename` guarded by `if: ctx.<target> == null`.
@@ -398,11 +408,10 @@ impl<'a> Ctx<'a> {
         if self.jget(path).is_none() {
             return Ok(());
         }
-        let tag = rename_tag(path, target);
         let Some(value) = self.j.remove_path(path) else {
             return Ok(());
         };
-        self.set(target, value, "rename", &tag)
+        self.set_renamed(path, target, value)
     }
 
     /// Append to a list field without duplicates (`append` with `allow_duplicates: false`).
@@ -432,22 +441,35 @@ pub fn render(value: &Value) -> String {
 /// Set a dotted field, failing (without writing) when a parent on the path exists but is not
 /// an object.
 pub fn put(doc: &mut Map, dotted: &str, value: Value) -> Result<(), String> {
-    let parts: Vec<&str> = dotted.split('.').collect();
-    let mut cur: &Map = doc;
-    for (i, p) in parts.iter().enumerate().take(parts.len().saturating_sub(1)) {
-        match cur.get(p) {
-            None => break,
-            Some(Value::Object(m)) => cur = m,
-            Some(other) => {
-                return Err(format!(
-                    "cannot set [{}] with parent object of type [{}] as part of path [{dotted}]",
-                    parts.get(i + 1).copied().unwrap_or_default(),
-                    other.type_name()
-                ));
+    // One walk: descend through existing objects, fail on the first non-object parent (nothing
+    // was written yet: only missing parents are ever created, and after the first missing one
+    // every parent is new), create the missing rest.
+    let mut cur = doc;
+    let mut parts = dotted.split('.');
+    let mut key = parts.next().unwrap_or_default();
+    for next in parts {
+        match cur.entries().iter().position(|(k, _)| k == key) {
+            Some(i) => match cur.entries_mut().get_mut(i) {
+                Some((_, Value::Object(m))) => cur = m,
+                Some((_, other)) => {
+                    return Err(format!(
+                        "cannot set [{next}] with parent object of type [{}] as part of path [{dotted}]",
+                        other.type_name()
+                    ));
+                }
+                None => unreachable!("position {i} was just found"),
+            },
+            None => {
+                cur.push_unchecked(key.to_owned(), Value::Object(Map::new()));
+                cur = match cur.entries_mut().last_mut() {
+                    Some((_, Value::Object(m))) => m,
+                    _ => unreachable!("an object was just pushed"),
+                };
             }
         }
+        key = next;
     }
-    doc.set_field(dotted, value);
+    cur.insert(key, value);
     Ok(())
 }
 
