@@ -88,17 +88,11 @@ impl Remap {
     }
 
     /// Compiles `source` with the given functions (e.g. `vrl::stdlib::all()` with vrl's
-    /// `stdlib` feature).
+    /// `stdlib` feature). The error is VRL's rendered diagnostics (messages, labels, source).
     pub fn compile_with(source: &str, functions: &[Box<dyn Function>]) -> Result<Remap, String> {
         vrl::compiler::compile(source, functions)
             .map(|r| Remap { program: r.program })
-            .map_err(|diagnostics| {
-                diagnostics
-                    .iter()
-                    .map(|d| d.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
+            .map_err(|diagnostics| vrl::diagnostic::Formatter::new(source, diagnostics).to_string())
     }
 
     /// Runs the program on one event (UTC time zone, empty metadata).

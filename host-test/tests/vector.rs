@@ -39,22 +39,57 @@ fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     })
 }
 
+/// Every JSON value has its Vector counterpart: objects → `Object` (same keys), arrays →
+/// `Array` (same length), strings → `Bytes` (same bytes), integers → `Integer`, booleans, null.
+fn assert_mapped(j: &Json, v: &Value, at: &str) {
+    match (j, v) {
+        (Json::Object(jo), Value::Object(vo)) => {
+            assert_eq!(jo.len(), vo.len(), "{at}");
+            for (k, jv) in jo {
+                let vv = vo
+                    .get(k.as_str())
+                    .unwrap_or_else(|| panic!("{at}.{k} missing"));
+                assert_mapped(jv, vv, &format!("{at}.{k}"));
+            }
+        }
+        (Json::Array(ja), Value::Array(va)) => {
+            assert_eq!(ja.len(), va.len(), "{at}");
+            for (i, (jv, vv)) in ja.iter().zip(va).enumerate() {
+                assert_mapped(jv, vv, &format!("{at}[{i}]"));
+            }
+        }
+        (Json::String(s), Value::Bytes(b)) => assert_eq!(s.as_bytes(), b.as_ref(), "{at}"),
+        (Json::Number(n), Value::Integer(i)) => assert_eq!(n.as_i64(), Some(*i), "{at}"),
+        (Json::Number(n), Value::Float(f)) => {
+            assert!(n.as_i64().is_none(), "{at}: integers stay integers");
+            assert_eq!(n.as_f64(), Some(f.into_inner()), "{at}");
+        }
+        (Json::Bool(a), Value::Boolean(b)) => assert_eq!(a, b, "{at}"),
+        (Json::Null, Value::Null) => {}
+        (j, v) => panic!("{at}: {j} became {v:?}"),
+    }
+}
+
 #[test]
 fn documents_map_to_vector_values_and_back_unchanged() {
-    for doc in sample_documents() {
-        let v = to_vrl(&doc);
-        assert_eq!(from_vrl(&v), doc, "round trip");
-        // Strings are Bytes (Vector's string representation), timestamps stay strings.
-        let ts = get(&v, &["@timestamp"]).expect("@timestamp");
-        assert!(matches!(ts, Value::Bytes(_)), "{ts:?}");
-        let kind = get(&v, &["event", "kind"]).expect("event.kind");
-        assert!(matches!(kind, Value::Bytes(b) if b.as_ref() == b"event"));
-        assert!(matches!(
-            get(&v, &["event", "category"]),
-            Some(Value::Array(_))
-        ));
-        assert!(matches!(v, Value::Object(_)));
+    let docs = sample_documents();
+    for doc in &docs {
+        let v = to_vrl(doc);
+        assert_mapped(doc, &v, "");
+        assert_eq!(&from_vrl(&v), doc, "round trip");
+        // Timestamps stay strings (Bytes), as in our JSON.
+        assert!(matches!(get(&v, &["@timestamp"]), Some(Value::Bytes(_))));
     }
+    // The sample exercises every kind of value documents hold.
+    let arrays = docs
+        .iter()
+        .filter(|d| d["event"]["type"].is_array())
+        .count();
+    let bools = docs
+        .iter()
+        .filter(|d| d["aws"]["cloudtrail"]["read_only"].is_boolean())
+        .count();
+    assert!(arrays > 0 && bools > 0, "arrays {arrays}, booleans {bools}");
 }
 
 #[test]
