@@ -304,7 +304,9 @@ pub fn json_parse(data: &[u8]) {
     let max_depth = pick(&[1u32, 2, 8, 128, 4096], h);
     let opts = ParseOptions { max_depth };
     let ours = parse_with_report(text, &opts);
-    let theirs = serde_accepts(text);
+    // serde_json's `arbitrary_precision` (used so that `1e400` is valid JSON to it, as to us)
+    // gives this one key a meaning of its own: not a difference in JSON acceptance.
+    let theirs = serde_accepts(text) || text.contains("$serde_json::private::Number");
     match ours {
         Ok((v, report)) => {
             assert!(depth(&v) <= max_depth, "depth cap not respected");

@@ -1,0 +1,1041 @@
+//! The bad-input corpus of `spec/reliability.md` §3 (C1–C9, J1–J16, T1–T12) and §5 item 3, run
+//! through the **wasm** engine: one row per case, built here (or read from
+//! `../shared/samples/constructed/bad/` when present), asserting no trap, the outcome class, exact
+//! counts, the stop kind, the accounting invariant, and byte-identical output from a second run
+//! and from the native engine (R5). Every error message is checked for the payload canary
+//! (§4 rule 2: diagnostics never embed payload content).
+//!
+//! F1–F10 (Firehose / CloudWatch Logs) are not here: that input layer is not on this branch yet.
+
+use cloudtrail_ecs_host::api::{
+    DecodeError, Document, DocumentKind, LimitKind, Options, RATIO_GRACE_BYTES, SourceMeta,
+};
+use cloudtrail_ecs_host::{
+    DecodeEngine, NativeEngine, Outcome, WasmConfig, WasmEngine, WasmRuntime,
+};
+use cloudtrail_ecs_plugin::json::{self, Map, Value};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use std::io::Write;
+
+/// Planted in payloads; must never appear in an error message or a stop reason.
+const CANARY: &str = "CANARY-SESSION-TOKEN-5f2b";
+
+fn record(i: usize) -> String {
+    format!(
+        concat!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","principalId":"AIDAEXAMPLE{i}","#,
+            r#""arn":"arn:aws:iam::111122223333:user/u{i}","accountId":"111122223333","userName":"u{i}"}},"#,
+            r#""eventTime":"2024-05-01T10:00:{s:02}Z","eventSource":"sts.amazonaws.com","eventName":"GetSessionToken","#,
+            r#""awsRegion":"us-east-1","sourceIPAddress":"192.0.2.{ip}","userAgent":"aws-cli/2.15.30","#,
+            r#""requestParameters":{{"durationSeconds":3600}},"#,
+            r#""responseElements":{{"credentials":{{"accessKeyId":"ASIAEXAMPLE","sessionToken":"{canary}"}}}},"#,
+            r#""eventID":"00000000-0000-4000-8000-{i:012}","eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#
+        ),
+        i = i,
+        s = i % 60,
+        ip = i % 250 + 1,
+        canary = CANARY
+    )
+}
+
+/// A record with `field` replaced by raw JSON `value` (or added when absent).
+fn record_with(i: usize, field: &str, value: &str) -> String {
+    let base = record(i);
+    let key = format!("\"{field}\":");
+    match base.find(&key) {
+        Some(start) => {
+            let vstart = start + key.len();
+            let vlen = json_value_len(&base[vstart..]);
+            format!("{}{}{}", &base[..vstart], value, &base[vstart + vlen..])
+        }
+        None => format!("{},{key}{value}}}", &base[..base.len() - 1]),
+    }
+}
+
+/// Length of the JSON value at the start of `s` (a string, a balanced container or a scalar).
+fn json_value_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => {
+                    in_str = false;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b',' | b'}' | b']' if depth == 0 => return i,
+            _ => {}
+        }
+    }
+    b.len()
+}
+
+fn file(records: &[String]) -> String {
+    format!(r#"{{"Records":[{}]}}"#, records.join(","))
+}
+
+fn three() -> String {
+    file(&[record(1), record(2), record(3)])
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).expect("gzip write");
+    e.finish().expect("gzip finish")
+}
+
+/// `n` bytes of spaces, gzipped at the best level (about 1000:1).
+fn spaces_bomb(prefix: &[u8], n: usize) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::best());
+    e.write_all(prefix).expect("write");
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..n >> 20 {
+        e.write_all(&block).expect("write");
+    }
+    e.finish().expect("finish")
+}
+
+fn shared_bad(name: &str) -> Option<Vec<u8>> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/samples/constructed/bad")
+        .join(name);
+    match std::fs::read(&p) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            println!("skipping: ../shared not found ({name})");
+            None
+        }
+    }
+}
+
+/// Outcome class of `spec/reliability.md` §3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// Decoded to the end.
+    Ok,
+    /// Some documents, then a stop.
+    Partial,
+    /// A stop with no document before it.
+    Permanent,
+}
+
+struct Row {
+    name: String,
+    input: Vec<u8>,
+    options: Options,
+    class: Class,
+    events: u64,
+    errors: u64,
+    stop: Option<&'static str>,
+    /// Extra checks on the documents and outcome.
+    check: Option<fn(&[Document], &Outcome)>,
+}
+
+fn row(
+    name: &str,
+    input: impl Into<Vec<u8>>,
+    class: Class,
+    events: u64,
+    errors: u64,
+    stop: Option<&'static str>,
+) -> Row {
+    Row {
+        name: name.to_owned(),
+        input: input.into(),
+        options: Options::default(),
+        class,
+        events,
+        errors,
+        stop,
+        check: None,
+    }
+}
+
+impl Row {
+    fn options(mut self, f: impl FnOnce(&mut Options)) -> Row {
+        f(&mut self.options);
+        self
+    }
+
+    fn check(mut self, f: fn(&[Document], &Outcome)) -> Row {
+        self.check = Some(f);
+        self
+    }
+}
+
+fn meta() -> SourceMeta {
+    SourceMeta {
+        bucket: Some("corpus-bucket".into()),
+        object_key: Some(
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/corpus.json.gz".into(),
+        ),
+        received: "2024-05-01T12:00:00.000Z".into(),
+        ..SourceMeta::default()
+    }
+}
+
+fn stop_kind(e: &DecodeError) -> &'static str {
+    match e {
+        DecodeError::LimitExceeded(l) => match l.limit {
+            LimitKind::DecompressedBytes => "DecompressedBytes",
+            LimitKind::RecordBytes => "RecordBytes",
+            LimitKind::NestingDepth => "NestingDepth",
+            LimitKind::RecordsPerCall => "RecordsPerCall",
+            LimitKind::CompressionRatio => "CompressionRatio",
+            LimitKind::PayloadStringBytes => "PayloadStringBytes",
+        },
+        DecodeError::UnrecognizedContent(_) => "UnrecognizedContent",
+        DecodeError::Decompression(_) => "Decompression",
+        DecodeError::MalformedJson(_) => "MalformedJson",
+        DecodeError::NotCloudtrail(_) => "NotCloudtrail",
+        DecodeError::Finished => "Finished",
+    }
+}
+
+/// The document as an object. serde_json (an independent parser) must accept it too, up to
+/// its recursion limit of 128 (only the lifted-depth row goes deeper) and its f64 range (J10
+/// keeps `1e400` as written).
+fn parse(d: &Document) -> Map {
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&d.json) {
+        assert!(
+            {
+                let e = e.to_string();
+                e.contains("recursion limit") || e.contains("number out of range")
+            },
+            "document {} is not JSON: {e}",
+            d.position
+        );
+    }
+    match json::parse::parse(&d.json, &json::parse::ParseOptions { max_depth: 4096 }) {
+        Ok(Value::Object(m)) => m,
+        other => panic!("document {} is not a JSON object: {other:?}", d.position),
+    }
+}
+
+fn error_messages(m: &Map) -> Vec<String> {
+    match m.get_field("error.message") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => vec![],
+    }
+}
+
+fn tags(m: &Map) -> Vec<String> {
+    match m.get("tags") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn run(engine: &mut dyn DecodeEngine, r: &Row) -> (Vec<Document>, Outcome) {
+    let mut docs = Vec::new();
+    let outcome = engine
+        .decode_stream(&mut &r.input[..], &meta(), &r.options, &mut |d| {
+            docs.push(d.clone());
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{}: the host call failed (trap?): {e}", r.name));
+    (docs, outcome)
+}
+
+fn rows() -> Vec<Row> {
+    use Class::{Ok as Fine, Partial, Permanent};
+    let t = three();
+    let mut crc = gz(t.as_bytes());
+    let n = crc.len();
+    crc[n - 6] ^= 0x55;
+    let mut isize_bad = gz(t.as_bytes());
+    let n = isize_bad.len();
+    isize_bad[n - 2] ^= 0x01;
+    let mut trailing = gz(t.as_bytes());
+    trailing.extend_from_slice(b"garbage");
+    let twenty = file(&(0..20).map(record).collect::<Vec<_>>());
+    let full = gz(twenty.as_bytes());
+    let truncated = full[..full.len() * 6 / 10].to_vec();
+    let deep = |levels: usize| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2024-05-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"X","requestParameters":{}1{}}}"#,
+            r#"{"a":"#.repeat(levels),
+            "}".repeat(levels)
+        )
+    };
+    let mut invalid_utf8 = br#"{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"X","userAgent":"a"#.to_vec();
+    invalid_utf8.extend_from_slice(b"\xff\xfe\xc0\xaf");
+    invalid_utf8.extend_from_slice(br#"b"}]}"#);
+    let many_keys = format!(
+        "{{{}}}",
+        (0..10_000)
+            .map(|k| format!("\"k{k}\":{k}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut rows = vec![
+        // 3.1 Container and compression
+        row("C1 empty input", vec![], Fine, 0, 0, None),
+        row("C1 gzip of nothing", gz(b""), Fine, 0, 0, None),
+        row("C1 whitespace only", b" \n\t\r\n", Fine, 0, 0, None),
+        row(
+            "C2 plain JSON where gzip was expected",
+            t.clone(),
+            Fine,
+            3,
+            0,
+            None,
+        ),
+        row(
+            "C3 garbage",
+            b"\x00\x01\x02 not json".to_vec(),
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        ),
+        row(
+            "C3 HTML error page",
+            b"<html><body>503 Slow Down</body></html>".to_vec(),
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        ),
+        row(
+            "C3 zstd frame",
+            b"\x28\xb5\x2f\xfd\x00\x58\x01\x00\x00".to_vec(),
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        ),
+        row(
+            "C4 truncated gzip",
+            truncated,
+            Partial,
+            u64::MAX,
+            1,
+            Some("Decompression"),
+        )
+        .check(|docs, _| {
+            // The complete records before the cut, in order, then one error document.
+            let n = docs.len();
+            assert!(n >= 2, "records before the cut");
+            for (i, d) in docs[..n - 1].iter().enumerate() {
+                assert_eq!(d.kind, DocumentKind::Event);
+                let v = parse(d);
+                assert_eq!(v.str_field("event.original"), Some(record(i).as_str()));
+            }
+            let last = parse(&docs[n - 1]);
+            let msg = error_messages(&last).join(" | ");
+            assert!(
+                msg.starts_with(&format!("decoder: record {} at decoded byte ", n - 1)),
+                "{msg}"
+            );
+            assert!(
+                msg.contains("truncated gzip stream") && msg.contains("s3://corpus-bucket/"),
+                "{msg}"
+            );
+        }),
+        row(
+            "C5 CRC32 mismatch",
+            crc,
+            Partial,
+            3,
+            0,
+            Some("Decompression"),
+        ),
+        row(
+            "C5 ISIZE mismatch",
+            isize_bad,
+            Partial,
+            3,
+            0,
+            Some("Decompression"),
+        ),
+        row(
+            "C6 multi-member gzip",
+            [
+                gz(&t.as_bytes()[..50]),
+                gz(&t.as_bytes()[50..400]),
+                gz(&t.as_bytes()[400..]),
+            ]
+            .concat(),
+            Fine,
+            3,
+            0,
+            None,
+        ),
+        row(
+            "C7 trailing garbage after a member",
+            trailing,
+            Partial,
+            3,
+            0,
+            Some("Decompression"),
+        ),
+        row(
+            "C8 gzip bomb, default caps: the ratio cap stops it",
+            spaces_bomb(b"", 64 << 20),
+            Permanent,
+            0,
+            0,
+            Some("CompressionRatio"),
+        )
+        .check(|_, o| {
+            assert!(
+                o.counts.bytes_decoded <= RATIO_GRACE_BYTES + (32 << 10),
+                "{:?}",
+                o.counts
+            )
+        }),
+        row(
+            "C8 gzip bomb after records, ratio cap off: the byte cap stops it",
+            spaces_bomb(t.as_bytes(), 32 << 20),
+            Partial,
+            3,
+            0,
+            Some("DecompressedBytes"),
+        )
+        .options(|o| {
+            o.limits.max_compression_ratio = 0;
+            o.limits.max_decompressed_bytes = 8 << 20;
+        })
+        .check(|_, o| assert_eq!(o.counts.bytes_decoded, 8 << 20)),
+        row(
+            "C9 gzip inside gzip is not inflated twice",
+            gz(&gz(t.as_bytes())),
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        ),
+        // 3.2 JSON layer
+        row(
+            "J1 invalid UTF-8 in a string",
+            invalid_utf8,
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .check(|docs, _| {
+            let v = parse(&docs[0]);
+            assert!(tags(&v).contains(&"invalid_utf8".to_owned()));
+            assert!(
+                v.str_field("event.original")
+                    .is_some_and(|s| s.contains('\u{fffd}'))
+            );
+        }),
+        row("J2 UTF-8 BOM", format!("\u{feff}{t}"), Fine, 3, 0, None),
+        row(
+            "J3 syntax error mid-file",
+            format!(
+                r#"{{"Records":[{},{} x {}]}}"#,
+                record(1),
+                record(2),
+                record(3)
+            ),
+            Partial,
+            2,
+            0,
+            Some("MalformedJson"),
+        ),
+        row(
+            "J3 unterminated file",
+            t[..t.len() - 40].to_owned(),
+            Partial,
+            2,
+            1,
+            Some("MalformedJson"),
+        ),
+        row(
+            "J4 top level an array",
+            format!("[{}]", record(1)),
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        row(
+            "J4 top level a string",
+            r#""Records""#,
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        row(
+            "J4 top level a number",
+            "42",
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        ),
+        row(
+            "J4 top level null",
+            "null",
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        ),
+        row(
+            "J5 Records missing, unknown shape",
+            r#"{"foo":1,"bar":[1]}"#,
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        row(
+            "J5 Records missing, digest shape",
+            r#"{"awsAccountId":"111122223333","digestStartTime":"2024-05-01T00:00:00Z","digestEndTime":"2024-05-01T01:00:00Z","digestS3Bucket":"b","digestS3Object":"k","newestEventTime":"2024-05-01T00:59:00Z","oldestEventTime":"2024-05-01T00:01:00Z","previousDigestS3Bucket":"b","previousDigestS3Object":"p","logFiles":[]}"#,
+            Fine,
+            1,
+            0,
+            None,
+        ),
+        row(
+            "J6 Records an object",
+            r#"{"Records":{"eventVersion":"1.08"}}"#,
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        row(
+            "J6 Records a string",
+            r#"{"Records":"x"}"#,
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        row(
+            "J6 Records null",
+            r#"{"Records":null}"#,
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        row("J7 Records empty", r#"{"Records":[]}"#, Fine, 0, 0, None),
+        row(
+            "J8 elements that are not objects",
+            format!(
+                r#"{{"Records":[{},"x",1,true,[],{}]}}"#,
+                record(1),
+                record(2)
+            ),
+            Fine,
+            2,
+            4,
+            None,
+        ),
+        row(
+            "J9 10 000 levels of nesting in one record",
+            file(&[record(1), deep(10_000), record(2)]),
+            Fine,
+            2,
+            1,
+            None,
+        )
+        .options(|o| o.limits.max_record_bytes = 1 << 20),
+        row(
+            "J9 511 levels with the depth cap lifted: no stack trouble in the guest",
+            file(&[deep(510)]),
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .options(|o| o.limits.max_depth = u32::MAX),
+        row(
+            "J10 huge and odd numbers",
+            file(&[record_with(
+                1,
+                "requestParameters",
+                r#"{"a":1e400,"b":18446744073709551617,"c":-0,"d":-0.0,"e":1234567890123456789012345678901234567890123456789012345678901234567890}"#,
+            )]),
+            Fine,
+            1,
+            0,
+            None,
+        ),
+        row(
+            "J11 duplicate eventTime",
+            file(&[
+                record(1),
+                format!(
+                    r#"{},"eventTime":"2024-05-01T00:00:00Z"}}"#,
+                    &record(2)[..record(2).len() - 1]
+                ),
+                record(3),
+            ]),
+            Fine,
+            2,
+            1,
+            None,
+        ),
+        row(
+            "J12 concatenated files",
+            format!("{t}{t}"),
+            Fine,
+            6,
+            0,
+            None,
+        ),
+        row(
+            "J12 NDJSON of bare records",
+            format!("{}\n{}\n", record(1), record(2)),
+            Fine,
+            2,
+            0,
+            None,
+        ),
+        row(
+            "J13 trailing garbage after the value",
+            format!("{t}xyz"),
+            Partial,
+            3,
+            0,
+            Some("MalformedJson"),
+        ),
+        row(
+            "J14 NUL, control escapes and a lone surrogate",
+            file(&[record_with(1, "userAgent", r#""a\u0000b\u001fc\ud800d""#)]),
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .check(|docs, _| {
+            let v = parse(&docs[0]);
+            let ua = v.str_field("user_agent.original").unwrap_or_default();
+            assert!(ua.contains('\0') && ua.contains('\u{1f}'), "{ua:?}");
+        }),
+        row(
+            "J15 a 10 MB string is over the record cap",
+            file(&[
+                record(1),
+                record_with(2, "userAgent", &format!("\"{}\"", "u".repeat(10 << 20))),
+                record(3),
+            ]),
+            Fine,
+            2,
+            1,
+            None,
+        )
+        .check(|docs, _| {
+            let v = parse(&docs[1]);
+            let msg = error_messages(&v).join(" | ");
+            assert!(msg.contains("max_record_bytes"), "{msg}");
+            let original = v.str_field("event.original").unwrap_or_default();
+            assert!(original.len() <= 1024, "excerpt only");
+        }),
+        row(
+            "J15 a payload string over its cap",
+            file(&[record_with(
+                1,
+                "requestParameters",
+                &format!(r#"{{"note":"{}"}}"#, "n".repeat(5000)),
+            )]),
+            Fine,
+            0,
+            1,
+            None,
+        )
+        .options(|o| o.limits.max_payload_string_bytes = 4096)
+        .check(|docs, _| {
+            let v = parse(&docs[0]);
+            assert!(v.get_field("aws.cloudtrail.request_parameters").is_none());
+            let msg = error_messages(&v).join(" | ");
+            assert!(
+                msg.contains("max_payload_string_bytes cap of 4096 bytes"),
+                "{msg}"
+            );
+        }),
+        row(
+            "J16 20 000 records, 500 per call",
+            file(&(0..20_000).map(record).collect::<Vec<_>>()),
+            Fine,
+            20_000,
+            0,
+            None,
+        )
+        .options(|o| o.limits.max_records_per_call = 500),
+        row(
+            "J16 10 000 keys in one payload",
+            file(&[record_with(1, "requestParameters", &many_keys)]),
+            Fine,
+            1,
+            0,
+            None,
+        ),
+        // 3.3 CloudTrail semantics
+        row(
+            "T1 eventTime missing",
+            file(&[record_with(1, "eventTime", "null")]),
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .check(|_, o| assert_eq!(o.counts.missing_event_time, 1)),
+        row(
+            "T2 eventTime malformed",
+            file(&[
+                record_with(1, "eventTime", r#""Mar 24, 2014 9:11:59 PM""#),
+                record(2),
+            ]),
+            Fine,
+            1,
+            1,
+            None,
+        ),
+        row(
+            "T3 unknown and missing eventVersion",
+            file(&[
+                record_with(1, "eventVersion", r#""2.0""#),
+                record_with(2, "eventVersion", "null"),
+            ]),
+            Fine,
+            2,
+            0,
+            None,
+        ),
+        row(
+            "T4 userIdentity a string",
+            file(&[record_with(1, "userIdentity", r#""root""#)]),
+            Fine,
+            0,
+            1,
+            None,
+        ),
+        row(
+            "T4 resources an object",
+            file(&[record_with(1, "resources", r#"{"ARN":"arn:aws:s3:::b"}"#)]),
+            Fine,
+            0,
+            1,
+            None,
+        ),
+        row(
+            "T4 readOnly a string",
+            file(&[record_with(1, "readOnly", r#""true""#)]),
+            Fine,
+            1,
+            0,
+            None,
+        ),
+        row(
+            "T5 sourceIPAddress not an IP",
+            file(&[record_with(1, "sourceIPAddress", r#""AWS Internal""#)]),
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .check(|docs, _| {
+            let v = parse(&docs[0]);
+            assert_eq!(v.str_field("source.address"), Some("AWS Internal"));
+            assert!(v.get_field("source.ip").is_none());
+        }),
+        row(
+            "T6 no eventID, and duplicate eventIDs",
+            file(&[record_with(1, "eventID", "null"), record(2), record(2)]),
+            Fine,
+            3,
+            0,
+            None,
+        ),
+        row(
+            "T8 Insight and NetworkActivity records",
+            file(&[
+                record_with(1, "eventCategory", r#""Insight""#),
+                record_with(2, "eventCategory", r#""NetworkActivity""#),
+            ]),
+            Fine,
+            2,
+            0,
+            None,
+        ),
+        row(
+            "T9 a 300 KB record with AWS's omission marker",
+            file(&[
+                record_with(1, "userAgent", &format!("\"{}\"", "a".repeat(300_000))),
+                record_with(
+                    2,
+                    "requestParameters",
+                    r#"{"omitted":true,"originalSize":123456}"#,
+                ),
+            ]),
+            Fine,
+            2,
+            0,
+            None,
+        ),
+        row(
+            "T10 redaction markers are kept verbatim",
+            file(&[
+                record_with(
+                    1,
+                    "userIdentity",
+                    r#"{"type":"IAMUser","userName":"HIDDEN_DUE_TO_SECURITY_REASONS"}"#,
+                ),
+                record_with(
+                    2,
+                    "requestParameters",
+                    r#"{"userData":"<sensitiveDataRemoved>"}"#,
+                ),
+            ]),
+            Fine,
+            2,
+            0,
+            None,
+        )
+        .check(|docs, _| {
+            let a = parse(&docs[0]);
+            assert_eq!(
+                a.str_field("user.name"),
+                Some("HIDDEN_DUE_TO_SECURITY_REASONS")
+            );
+            let b = parse(&docs[1]);
+            let rp = b
+                .str_field("aws.cloudtrail.request_parameters")
+                .unwrap_or_default();
+            assert!(rp.contains("<sensitiveDataRemoved>"), "{rp}");
+        }),
+        row(
+            "T11 literal - and none values",
+            file(&[record_with(
+                1,
+                "requestParameters",
+                r#"{"a":"-","b":"none","c":"x"}"#,
+            )]),
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .check(|docs, _| {
+            let v = parse(&docs[0]);
+            assert_eq!(
+                v.str_field("aws.cloudtrail.request_parameters"),
+                Some("{c=x}")
+            );
+            let original = v.str_field("event.original").unwrap_or_default();
+            assert!(original.contains(r#""a":"-""#));
+        }),
+        row(
+            "T12 S3 event notification",
+            r#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2024-05-01T00:00:00.000Z","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"}}}]}"#,
+            Permanent,
+            0,
+            0,
+            Some("NotCloudtrail"),
+        ),
+        // Options that must be obeyed on bad input too.
+        row(
+            "keep_original = false drops event.original on error documents too",
+            t[..t.len() - 40].to_owned(),
+            Partial,
+            2,
+            1,
+            Some("MalformedJson"),
+        )
+        .options(|o| o.keep_original = false)
+        .check(|docs, _| {
+            for d in docs {
+                assert!(
+                    parse(d).get_field("event.original").is_none(),
+                    "document {}",
+                    d.position
+                );
+            }
+        }),
+    ];
+    for (name, file, class, events, errors, stop) in [
+        (
+            "C4 shared truncated.json.gz",
+            "truncated.json.gz",
+            Partial,
+            None,
+            1,
+            Some("Decompression"),
+        ),
+        (
+            "J9 shared deep-nesting-10000.json",
+            "deep-nesting-10000.json",
+            Fine,
+            Some(0),
+            1,
+            None,
+        ),
+        (
+            "J9 shared deep-nesting-10000.json.gz",
+            "deep-nesting-10000.json.gz",
+            Fine,
+            Some(0),
+            1,
+            None,
+        ),
+        (
+            "J11 shared duplicate-keys.json",
+            "duplicate-keys.json",
+            Fine,
+            Some(0),
+            1,
+            None,
+        ),
+        (
+            "J1 shared invalid-utf8-in-string.json",
+            "invalid-utf8-in-string.json",
+            Fine,
+            Some(1),
+            0,
+            None,
+        ),
+        (
+            "J6 shared records-not-array.json.gz",
+            "records-not-array.json.gz",
+            Permanent,
+            Some(0),
+            0,
+            Some("NotCloudtrail"),
+        ),
+        (
+            "C8 shared 1 GiB gzip bomb",
+            "gzip-bomb-1GiB-spaces.json.gz",
+            Permanent,
+            Some(0),
+            0,
+            Some("CompressionRatio"),
+        ),
+    ] {
+        if let Some(bytes) = shared_bad(file) {
+            let mut r = row(name, bytes, class, events.unwrap_or(u64::MAX), errors, stop);
+            if events.is_none() {
+                r.check = Some(|docs, _| assert!(docs.len() > 1, "records before the cut"));
+            }
+            rows.push(r);
+        }
+    }
+    rows
+}
+
+#[test]
+fn every_bad_input_class_gives_its_typed_outcome_through_the_wasm_engine() {
+    let runtime = WasmRuntime::shared().expect("component");
+    let mut wasm = WasmEngine::new(runtime, WasmConfig::default());
+    let mut native = NativeEngine::new();
+    // As the CLI does: an enricher without databases (user-agent parsing only) on both.
+    wasm.set_geoip(None, None).expect("enricher");
+    native.set_geoip(None, None).expect("enricher");
+    let mut failures = Vec::new();
+    for r in rows() {
+        let (docs, outcome) = run(&mut wasm, &r);
+        let c = &outcome.counts;
+        // Accounting: every record became a document, an error document or a skip.
+        assert!(c.balanced(), "{}: unbalanced {c:?}", r.name);
+        assert_eq!(
+            c.records,
+            docs.len() as u64 + c.skipped_total(),
+            "{}",
+            r.name
+        );
+        let errors = docs
+            .iter()
+            .filter(|d| d.kind == DocumentKind::Error)
+            .count() as u64;
+        assert_eq!(errors, c.error_documents, "{}", r.name);
+        let events = c.documents;
+        let stop = outcome.stopped.as_ref().map(stop_kind);
+        let class = match (&outcome.stopped, docs.is_empty()) {
+            (None, _) => Class::Ok,
+            (Some(_), true) => Class::Permanent,
+            (Some(_), false) => Class::Partial,
+        };
+        let events_ok = r.events == u64::MAX || events == r.events;
+        if !(events_ok && errors == r.errors && stop == r.stop && class == r.class) {
+            failures.push(format!(
+                "{}: got {class:?} {events} events, {errors} errors, stop {:?}; want {:?} {} events, {} errors, stop {:?}",
+                r.name, outcome.stopped, r.class, r.events, r.errors, r.stop
+            ));
+            continue;
+        }
+        // No payload content in any diagnostic.
+        for d in &docs {
+            assert!(!d.json.contains('\n'), "{}: multi-line document", r.name);
+            let v = parse(d);
+            assert_eq!(
+                d.kind == DocumentKind::Error,
+                v.str_field("event.kind") == Some("pipeline_error"),
+                "{}",
+                r.name
+            );
+            for m in error_messages(&v) {
+                assert!(
+                    !m.contains(CANARY),
+                    "{}: payload content in error.message: {m}",
+                    r.name
+                );
+            }
+        }
+        if let Some(e) = &outcome.stopped {
+            assert!(
+                !e.to_string().contains(CANARY),
+                "{}: payload content in the stop reason",
+                r.name
+            );
+        }
+        if let Some(check) = r.check {
+            check(&docs, &outcome);
+        }
+        // R5: the same input again, and the native engine, give byte-identical output.
+        let (again, outcome2) = run(&mut wasm, &r);
+        assert!(
+            again == docs && outcome2 == outcome,
+            "{}: a second run differs",
+            r.name
+        );
+        let (nat, outcome3) = run(&mut native, &r);
+        if let Some((a, b)) = nat.iter().zip(&docs).find(|(a, b)| a != b) {
+            panic!("{}: native and wasm differ:\n{a:?}\n{b:?}", r.name);
+        }
+        assert!(
+            nat.len() == docs.len() && outcome3 == outcome,
+            "{}: native and wasm differ: {outcome3:?} {outcome:?}",
+            r.name
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
