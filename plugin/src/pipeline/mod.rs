@@ -370,20 +370,16 @@ impl<'a> Ctx<'a> {
     /// `rename` processor (`ignore_missing`): move `J.<path>` to a document field. The target
     /// must not exist (Elasticsearch fails the pipeline otherwise).
     pub fn rename(&mut self, path: &[&str], target: &str) -> Step {
-        if self.jget(path).is_none() {
-            return Ok(());
-        }
-        if self.doc.has_field(target) {
-            return Err(Failure {
-                processor: "rename",
-                tag: rename_tag(path, target),
-                message: format!("field [{target}] already exists"),
-            });
-        }
+        // Taking the value out of `J` before the target check changes nothing observable: a
+        // failed rename fails the pipeline, which drops `J` (§2.12).
         let Some(value) = self.j.remove_path(path) else {
             return Ok(());
         };
-        self.set_renamed(path, target, value)
+        put_checked(&mut self.doc, target, value, true).map_err(|message| Failure {
+            processor: "rename",
+            tag: rename_tag(path, target),
+            message,
+        })
     }
 
     /// The write of a rename; the tag (a `format!`) is built only when the write fails.
@@ -441,6 +437,12 @@ pub fn render(value: &Value) -> String {
 /// Set a dotted field, failing (without writing) when a parent on the path exists but is not
 /// an object.
 pub fn put(doc: &mut Map, dotted: &str, value: Value) -> Result<(), String> {
+    put_checked(doc, dotted, value, false)
+}
+
+/// [`put`]; with `new_only`, an existing target fails too (`field [..] already exists`, the
+/// `rename` processor's check), in the same walk.
+fn put_checked(doc: &mut Map, dotted: &str, value: Value, new_only: bool) -> Result<(), String> {
     // One walk: descend through existing objects, fail on the first non-object parent (nothing
     // was written yet: only missing parents are ever created, and after the first missing one
     // every parent is new), create the missing rest.
@@ -468,6 +470,9 @@ pub fn put(doc: &mut Map, dotted: &str, value: Value) -> Result<(), String> {
             }
         }
         key = next;
+    }
+    if new_only && cur.contains_key(key) {
+        return Err(format!("field [{dotted}] already exists"));
     }
     cur.insert(key, value);
     Ok(())
