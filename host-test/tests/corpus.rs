@@ -1039,3 +1039,35 @@ fn every_bad_input_class_gives_its_typed_outcome_through_the_wasm_engine() {
         failures.join("\n")
     );
 }
+
+/// `spec/reliability.md` §2.6 / C8: the 1 GiB bomb sample stops at the ratio cap in well under
+/// a second of guest time (the component is compiled before the clock starts).
+#[test]
+fn the_1_gib_gzip_bomb_stops_quickly_in_the_guest() {
+    let Some(bomb) = shared_bad("gzip-bomb-1GiB-spaces.json.gz") else {
+        return;
+    };
+    let runtime = WasmRuntime::shared().expect("component");
+    let mut wasm = WasmEngine::new(runtime, WasmConfig::default());
+    wasm.set_geoip(None, None).expect("instance ready");
+    let start = std::time::Instant::now();
+    let outcome = wasm
+        .decode_stream(
+            &mut &bomb[..],
+            &meta(),
+            &Options::default(),
+            &mut |_| Ok(()),
+        )
+        .expect("no trap");
+    let took = start.elapsed();
+    println!(
+        "1 GiB bomb through the wasm engine: {took:?}, {:?}",
+        outcome.stopped
+    );
+    assert_eq!(
+        outcome.stopped.as_ref().map(stop_kind),
+        Some("CompressionRatio")
+    );
+    assert!(outcome.counts.bytes_decoded <= RATIO_GRACE_BYTES + (32 << 10));
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
