@@ -304,9 +304,10 @@ pub fn json_parse(data: &[u8]) {
     let max_depth = pick(&[1u32, 2, 8, 128, 4096], h);
     let opts = ParseOptions { max_depth };
     let ours = parse_with_report(text, &opts);
+    let theirs = serde_accepts(text);
     // serde_json's `arbitrary_precision` (used so that `1e400` is valid JSON to it, as to us)
-    // gives this one key a meaning of its own: not a difference in JSON acceptance.
-    let theirs = serde_accepts(text) || text.contains("$serde_json::private::Number");
+    // gives this one key a meaning of its own, which makes it reject valid JSON.
+    let magic = text.contains("$serde_json::private::Number");
     match ours {
         Ok((v, report)) => {
             assert!(depth(&v) <= max_depth, "depth cap not respected");
@@ -315,7 +316,7 @@ pub fn json_parse(data: &[u8]) {
             let again = parse(&written, &opts).expect("our own output parses");
             assert!(again == v, "write → parse is not the identity");
             assert_eq!(to_json(&again), written, "writing is not deterministic");
-            if report.lone_surrogates == 0 {
+            if report.lone_surrogates == 0 && !magic {
                 assert!(theirs, "we accept what serde_json rejects");
             }
             let java = to_java_string(&v);
