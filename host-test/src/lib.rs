@@ -8,7 +8,6 @@
 //!   `spec/elastic-parity.md` §1 (framing, configs, comparison, strict and core scores).
 //! - [`cli`]: the `cloudtrail-ecs` subcommands; [`bulk`] (`--output bulk`) and [`summary`]
 //!   (`--summary`) format their output.
-//! - `vector` (feature `vrl`): documents as Vector event values, and VRL programs run on them.
 //!
 //! `build.rs` builds the component; [`PLUGIN_COMPONENT`] is its path.
 
@@ -23,8 +22,6 @@ pub mod engine;
 pub mod error;
 pub mod native;
 pub mod summary;
-#[cfg(feature = "vrl")]
-pub mod vector;
 pub mod wasm;
 
 pub use engine::{DecodeEngine, EngineKind, Outcome};

@@ -1,13 +1,4 @@
-//! Vector compatibility (feature `vrl`): our documents as Vector event values
-//! (`vrl::value::Value`) and back, and a small runner for VRL programs (Vector's `remap`).
-//!
-//! Mapping, as Vector's own JSON codec does it: objects → [`ObjectMap`], strings → `Bytes`,
-//! integers → `Integer`, other numbers → `Float`, booleans, arrays, null. Timestamps stay
-//! strings, exactly as in our JSON (`@timestamp` is text there too). Integers beyond `i64`
-//! become floats (VRL has no wider integer); CloudTrail documents have none.
-//!
-//! Back to JSON: `Bytes` that are not UTF-8 are replaced lossily, a VRL timestamp (a program may
-//! make one) is written as RFC 3339, a regex as its pattern.
+//! The adapter (`spec`: Vector's event data model; see the crate docs).
 
 use serde_json::Value as Json;
 use std::collections::BTreeMap;

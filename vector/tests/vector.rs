@@ -1,29 +1,35 @@
 //! Vector compatibility (feature `vrl`): our documents become Vector event values and back
 //! without loss, and a Vector user's `remap` program runs on them as it would in Vector.
 //!
-//! Run: `cargo test -p cloudtrail-ecs-host --features vrl --test vector`.
+//! Run: `cargo test -p cloudtrail-ecs-vector --features vrl`.
+//!
+//! The documents come from the core called natively (`decoder::decode` with the user-agent
+//! enricher, as `cloudtrail-ecs decode` runs it): the host tests prove the wasm component writes
+//! the same bytes.
 
-use cloudtrail_ecs_host::api::{Options, SourceMeta};
-use cloudtrail_ecs_host::engine::{EngineKind, build_engine};
-use cloudtrail_ecs_host::vector::{Remap, RemapOutcome, document_to_vrl, from_vrl, to_vrl};
+use cloudtrail_ecs_plugin::api::{Options, SourceMeta};
+use cloudtrail_ecs_plugin::{decoder, enrich};
+use cloudtrail_ecs_vector::{Remap, RemapOutcome, document_to_vrl, from_vrl, to_vrl};
 use serde_json::{Value as Json, json};
 use std::path::Path;
 use vrl::value::Value;
 
-/// The repository sample through the wasm component, as JSON documents.
+/// The repository sample through the core, as JSON documents.
 fn sample_documents() -> Vec<Json> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/cloudtrail-sample.json.gz");
     let bytes = std::fs::read(path).expect("read the repository sample");
-    let mut engine = build_engine(EngineKind::Wasm, None, Default::default()).expect("wasm engine");
-    engine.set_geoip(None, None).expect("enricher");
     let meta = SourceMeta {
         received: "2024-05-01T12:00:00.000Z".into(),
         namespace: Some("default".into()),
         ..SourceMeta::default()
     };
-    let batch = engine
-        .decode_all(&bytes, &meta, &Options::default())
-        .expect("decode");
+    let batch = decoder::decode(
+        &bytes,
+        meta,
+        Options::default(),
+        Some(enrich::default_enricher()),
+    )
+    .expect("decode");
     assert!(!batch.documents.is_empty());
     batch
         .documents

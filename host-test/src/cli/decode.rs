@@ -368,10 +368,9 @@ fn progress_bar(args: &DecodeArgs) -> ProgressBar {
     let sizes: Option<u64> = args
         .files
         .iter()
-        .map(|f| {
-            (f != "-")
-                .then(|| std::fs::metadata(f).ok().map(|m| m.len()))
-                .flatten()
+        .map(|f| match f.as_str() {
+            "-" => None,
+            path => std::fs::metadata(path).ok().map(|m| m.len()),
         })
         .sum();
     let bar = match sizes {
