@@ -160,6 +160,8 @@ impl WasiView for HostState {
 struct Limiter {
     limits: StoreLimits,
     memory_refused: bool,
+    /// Largest linear-memory size granted so far (the guest's peak; memories never shrink).
+    peak_memory: usize,
 }
 
 impl ResourceLimiter for Limiter {
@@ -170,7 +172,9 @@ impl ResourceLimiter for Limiter {
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let ok = self.limits.memory_growing(current, desired, maximum)?;
-        if !ok {
+        if ok {
+            self.peak_memory = self.peak_memory.max(desired);
+        } else {
             self.memory_refused = true;
         }
         Ok(ok)
@@ -258,6 +262,14 @@ impl WasmEngine {
         self.live.is_some()
     }
 
+    /// Peak linear memory of the live instance in bytes (its memory's size: a wasm memory
+    /// grows but never shrinks), or `None` without an instance. Benches report it.
+    pub fn peak_memory(&self) -> Option<usize> {
+        self.live
+            .as_ref()
+            .map(|l| l.store.data().limiter.peak_memory)
+    }
+
     fn instantiate(&self) -> Result<Live, HostError> {
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
@@ -280,6 +292,7 @@ impl WasmEngine {
             limiter: Limiter {
                 limits,
                 memory_refused: false,
+                peak_memory: 0,
             },
         };
         let mut store = Store::new(&self.runtime.engine, state);
