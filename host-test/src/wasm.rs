@@ -297,6 +297,11 @@ impl WasmEngine {
         };
         let mut store = Store::new(&self.runtime.engine, state);
         store.limiter(|s| &mut s.limiter);
+        // A batch returned by the guest is lifted out of guest linear memory, which the limiter
+        // already caps; wasmtime's separate 128 MiB default for guest→host copies would trap a
+        // legitimate large batch (one 1 MiB gzip chunk of CloudTrail can inflate to tens of MiB
+        // of documents). Bound the copy by the memory cap instead.
+        store.set_hostcall_fuel(self.config.memory_limit.saturating_mul(2));
         store.epoch_deadline_trap();
         store.set_epoch_deadline(self.deadline_ticks());
         let plugin = self
