@@ -11,6 +11,9 @@ pub(crate) fn meta_out(m: &api::SourceMeta) -> wt::SourceMeta {
         source_name: m.source_name.clone(),
         received: m.received.clone(),
         namespace: m.namespace.clone(),
+        firehose_request_id: m.firehose_request_id.clone(),
+        firehose_source_arn: m.firehose_source_arn.clone(),
+        common_attributes: m.common_attributes.clone(),
     }
 }
 
@@ -35,6 +38,7 @@ pub(crate) fn options_out(o: &api::Options) -> wt::Options {
             max_records_per_call: o.limits.max_records_per_call,
             max_compression_ratio: o.limits.max_compression_ratio,
             max_payload_string_bytes: o.limits.max_payload_string_bytes,
+            max_record_decompressed_bytes: o.limits.max_record_decompressed_bytes,
         },
         filters: filters_out(&o.filters),
     }

@@ -37,6 +37,15 @@ pub struct SourceMeta {
     pub received: String,
     /// Data-stream namespace; `None` → no `data_stream.*` fields.
     pub namespace: Option<String>,
+    /// Firehose `X-Amz-Firehose-Request-Id` → `aws.firehose.request_id` (else the body's
+    /// `requestId`).
+    pub firehose_request_id: Option<String>,
+    /// Firehose `X-Amz-Firehose-Source-Arn` → `aws.firehose.arn`, `aws.kinesis.name`,
+    /// `cloud.region` (before the pipeline overwrites it from `awsRegion`).
+    pub firehose_source_arn: Option<String>,
+    /// Firehose common attributes (`X-Amz-Firehose-Common-Attributes`), in order →
+    /// `aws.firehose.parameters`.
+    pub common_attributes: Vec<(String, String)>,
 }
 
 /// Per-call behaviour.
@@ -106,6 +115,8 @@ pub struct Limits {
     /// Bytes of one Java-string payload copy (`aws.cloudtrail.request_parameters`, …); a longer
     /// copy is dropped and an `error.message` entry names the cap.
     pub max_payload_string_bytes: u64,
+    /// Decoded (and inflated) bytes of one Firehose record's `data`.
+    pub max_record_decompressed_bytes: u64,
 }
 
 /// Inflated bytes allowed before the compression-ratio cap applies (small inputs compress
@@ -126,6 +137,7 @@ impl Default for Limits {
             max_records_per_call: 100_000,
             max_compression_ratio: 250,
             max_payload_string_bytes: 1 << 20,
+            max_record_decompressed_bytes: 8 << 20,
         }
     }
 }

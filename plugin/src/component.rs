@@ -105,6 +105,9 @@ fn meta_in(m: wt::SourceMeta) -> api::SourceMeta {
         source_name: m.source_name,
         received: m.received,
         namespace: m.namespace,
+        firehose_request_id: m.firehose_request_id,
+        firehose_source_arn: m.firehose_source_arn,
+        common_attributes: m.common_attributes,
     }
 }
 
@@ -129,6 +132,7 @@ fn options_in(o: wt::Options) -> api::Options {
             max_records_per_call: o.limits.max_records_per_call,
             max_compression_ratio: o.limits.max_compression_ratio,
             max_payload_string_bytes: o.limits.max_payload_string_bytes,
+            max_record_decompressed_bytes: o.limits.max_record_decompressed_bytes,
         },
         filters: filters_in(o.filters),
     }

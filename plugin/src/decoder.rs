@@ -3,8 +3,11 @@
 //! of any size; ECS documents out, with counts.
 //!
 //! Flow: sniff (`1f 8b 08` → [`GzipInflater`], else plain) → framer ([`JsonFramer`] or
-//! [`LineFramer`]) → queue of raw records → per record: ingest document → [`pipeline::run`] →
-//! post-processing (data stream, `event.original`, key mismatch, tags) → id → JSON.
+//! [`LineFramer`]) → queue of raw records → units ([`unit::expand`]: one per S3 record; one per
+//! log event of a CloudWatch Logs envelope; the `detail` of an EventBridge event; whatever a
+//! Firehose record's `data` holds) → per unit: ingest document (with the unit's transport
+//! fields) → [`pipeline::run`] → post-processing (data stream, `event.original`, key mismatch,
+//! tags) → id → JSON. Skipped units (control messages, empty Firehose records) are counted.
 //!
 //! Decisions worth knowing:
 //! - `max_decompressed_bytes` caps the decoded stream whether it was gzip or plain;
@@ -22,9 +25,11 @@
 //!   repeats it (and ignores its bytes) and so does `finish`; calls after `finish` return
 //!   `Finished`.
 //! - Ids are deterministic (never from time): with object metadata, `hex(sha256(bucket/key))[..20]`
-//!   plus the record position as 12 digits; else `hex(sha256(eventID/recipientAccountId))[..32]`
-//!   when the pipeline produced `event.id`; else `hex(sha256(record bytes))[..32]` (for cut and
-//!   oversized records the excerpt plus its offset).
+//!   plus the unit position as 12 digits; else `hex(sha256(event.id/recipientAccountId))[..32]`
+//!   when the document has `event.id` (the CloudTrail `eventID`, or the CloudWatch Logs log-event
+//!   id on that path), so a retried Firehose request gives the same ids; else
+//!   `hex(sha256(record bytes))[..32]` (for cut, oversized and other error units the excerpt plus
+//!   its offset and, after the first unit of a framed record, `#index`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -36,10 +41,12 @@ use crate::api::{
     LimitKind, MAX_DEPTH_CEILING, Options, OutputFormat, RATIO_GRACE_BYTES, SkipReason, SourceMeta,
 };
 use crate::enrich::Enricher;
+use crate::input::firehose::{self, FirehoseSource};
 use crate::input::framing::{EXCERPT_BYTES, JsonFramer, RawRecord, RecordBody};
 use crate::input::gzip::{GZIP_MAGIC, GzipError, GzipInflater};
 use crate::input::lines::LineFramer;
 use crate::input::s3_key::{self, CloudTrailKey};
+use crate::input::unit::{self, Unit, UnitKind};
 use crate::json::parse::{ParseOptions, parse};
 use crate::json::write::{FLATTENED_FIELDS, write_document_flat, write_document_nested};
 use crate::json::{Map, Number, Value};
@@ -66,7 +73,7 @@ enum Source {
 
 /// The framer of the session's input mode.
 enum Framer {
-    Json(JsonFramer),
+    Json(Box<JsonFramer>),
     Lines(LineFramer),
 }
 
@@ -115,6 +122,10 @@ pub struct Decoder {
     source: Source,
     framer: Framer,
     queue: VecDeque<RawRecord>,
+    /// Units of the raw records taken from `queue`, not emitted yet.
+    units: VecDeque<Unit>,
+    /// The Firehose delivery the host described.
+    firehose: FirehoseSource,
     /// Input received but not consumed yet (decoding paused at the per-call record cap).
     pending: Vec<u8>,
     pending_pos: usize,
@@ -151,10 +162,16 @@ impl Decoder {
         });
         let max_record = options.limits.max_record_bytes;
         let framer = match options.input_mode {
-            InputMode::Auto => Framer::Json(JsonFramer::new(max_record)),
+            InputMode::Auto => Framer::Json(Box::new(
+                JsonFramer::new(max_record)
+                    .with_firehose_element_cap(firehose::element_cap(&options.limits)),
+            )),
             InputMode::MessageLines => Framer::Lines(LineFramer::new(max_record)),
         };
+        let firehose = FirehoseSource::from_meta(&meta);
         Ok(Decoder {
+            firehose,
+            units: VecDeque::new(),
             meta,
             options,
             enricher,
@@ -188,7 +205,7 @@ impl Decoder {
         }
         // A cap of 0 would never make progress: it counts as 1.
         self.run(&mut batch, self.options.limits.max_records_per_call.max(1));
-        if self.queue.is_empty() {
+        if self.queue.is_empty() && self.units.is_empty() {
             batch.stopped.clone_from(&self.stop);
         }
         batch
@@ -218,11 +235,19 @@ impl Decoder {
         let mut emitted = 0u64;
         loop {
             while emitted < limit {
+                if let Some(unit) = self.units.pop_front() {
+                    self.emit(unit, batch);
+                    emitted += 1;
+                    continue;
+                }
                 let Some(rec) = self.queue.pop_front() else {
                     break;
                 };
-                self.emit(rec, batch);
-                emitted += 1;
+                let ctx = unit::Context {
+                    limits: &self.options.limits,
+                    firehose: &self.firehose,
+                };
+                unit::expand(rec, &ctx, &mut self.units);
             }
             if emitted >= limit || self.stop.is_some() {
                 break;
@@ -440,24 +465,45 @@ impl Decoder {
         self.take_framer_stop();
     }
 
-    /// Turn one raw record into a document.
-    fn emit(&mut self, rec: RawRecord, batch: &mut Batch) {
+    /// Turn one unit into a document (or count its skip).
+    fn emit(&mut self, unit: Unit, batch: &mut Batch) {
         let position = self.next_position;
         self.next_position += 1;
-        let (message, invalid_utf8) = match rec.body {
-            RecordBody::Complete => text_of(&rec.text),
-            _ => text_of(trim_incomplete_tail(&rec.text)),
+        let Unit {
+            kind,
+            offset,
+            index,
+            fields,
+        } = unit;
+        let (text, body, size, error) = match kind {
+            UnitKind::Skip(reason) => {
+                batch.counts.skip(reason);
+                return;
+            }
+            UnitKind::Record { text, body, size } => (text, body, size, None),
+            UnitKind::Error { original, reason } => {
+                let size = original.len() as u64;
+                (original, RecordBody::Complete, size, Some(reason))
+            }
         };
-        // Filters run before mapping; the position was taken, so kept records' ids do not
-        // depend on the filters.
+        let (message, invalid_utf8) = match body {
+            RecordBody::Complete => text_of(&text),
+            _ => text_of(trim_incomplete_tail(&text)),
+        };
+        // Filters run before mapping (on records only, not on error units); the position was
+        // taken, so kept records' ids do not depend on the filters.
         let max_depth = self.options.limits.max_depth.min(MAX_DEPTH_CEILING);
-        if rec.body == RecordBody::Complete
+        if body == RecordBody::Complete
+            && error.is_none()
             && !crate::filter::keeps(&self.options.filters, &message, max_depth)
         {
             batch.counts.skip(SkipReason::Filtered);
             return;
         }
-        let ingest = self.ingest_document(message, rec.offset);
+        let mut ingest = self.ingest_document(message, offset);
+        for (path, value) in fields {
+            ingest.set_field(path, value);
+        }
         let popts = PipelineOptions {
             pipeline_id: PIPELINE_ID,
             enricher: self.enricher.as_deref().map(|e| e as &dyn Enricher),
@@ -468,23 +514,27 @@ impl Decoder {
             mut doc,
             is_error,
             missing_event_time,
-        } = match &rec.body {
-            RecordBody::Complete => pipeline::run(ingest, &popts),
-            RecordBody::TooLarge => {
+        } = match (&body, &error) {
+            (_, Some(reason)) => {
+                let error = format!("{}{reason}", self.error_context(position, offset));
+                pipeline::error_document(ingest, &error, &popts)
+            }
+            (RecordBody::Complete, None) => pipeline::run(ingest, &popts),
+            (RecordBody::TooLarge, None) => {
                 let error = format!(
-                    "{}record is {} bytes, over the max_record_bytes cap of {} bytes; `message` holds its first {} bytes",
-                    self.error_context(position, rec.offset),
-                    rec.size,
+                    "{}record is {size} bytes, over the max_record_bytes cap of {} bytes; `message` holds its first {} bytes",
+                    self.error_context(position, offset),
                     self.options.limits.max_record_bytes,
-                    rec.text.len().min(EXCERPT_BYTES)
+                    text.len().min(EXCERPT_BYTES)
                 );
                 pipeline::error_document(ingest, &error, &popts)
             }
-            RecordBody::Cut(reason) => {
-                let error = format!("{}{reason}", self.error_context(position, rec.offset));
+            (RecordBody::Cut(reason), None) => {
+                let error = format!("{}{reason}", self.error_context(position, offset));
                 pipeline::error_document(ingest, &error, &popts)
             }
         };
+        let whole = body == RecordBody::Complete && error.is_none();
         if invalid_utf8 {
             add_tag(&mut doc, TAG_INVALID_UTF8);
         }
@@ -501,7 +551,7 @@ impl Decoder {
             add_tag(&mut doc, TAG_KEY_MISMATCH);
             batch.counts.key_mismatches += 1;
         }
-        let id = self.document_id(position, &doc, &rec);
+        let id = self.document_id(position, &doc, &text, whole, offset, index);
         let mut json = String::new();
         match self.options.format {
             OutputFormat::Nested => write_document_nested(&doc, &mut json),
@@ -592,7 +642,17 @@ impl Decoder {
         account.is_some_and(|a| a != key.account_id) || region.is_some_and(|r| r != key.region)
     }
 
-    fn document_id(&self, position: u64, doc: &Map, rec: &RawRecord) -> String {
+    /// The document id (see the module docs): `whole` says `text` is a complete record that
+    /// went through the pipeline; `offset`/`index` place any other unit.
+    fn document_id(
+        &self,
+        position: u64,
+        doc: &Map,
+        text: &[u8],
+        whole: bool,
+        offset: u64,
+        index: u64,
+    ) -> String {
         if let Some(base) = &self.id_base {
             return format!("{base}-{position:012}");
         }
@@ -601,11 +661,14 @@ impl Decoder {
                 .str_field("aws.cloudtrail.recipient_account_id")
                 .unwrap_or("");
             sha256_hex(format!("{event_id}/{account}").as_bytes())
-        } else if rec.body == RecordBody::Complete {
-            sha256_hex(&rec.text)
+        } else if whole {
+            sha256_hex(text)
         } else {
-            let mut bytes = rec.text.clone();
-            bytes.extend_from_slice(format!("@{}", rec.offset).as_bytes());
+            let mut bytes = text.to_vec();
+            bytes.extend_from_slice(format!("@{offset}").as_bytes());
+            if index > 0 {
+                bytes.extend_from_slice(format!("#{index}").as_bytes());
+            }
             sha256_hex(&bytes)
         };
         h.truncate(32);
@@ -1970,7 +2033,7 @@ mod tests {
     fn bad_samples_give_their_typed_outcomes() {
         let Some(dir) = shared() else { return };
         // (file, events, error documents, stop)
-        let cases: [(&str, Option<u64>, u64, Option<&str>); 8] = [
+        let cases: [(&str, Option<u64>, u64, Option<&str>); 6] = [
             ("bad/deep-nesting-10000.json", Some(0), 1, None),
             ("bad/deep-nesting-10000.json.gz", Some(0), 1, None),
             ("bad/duplicate-keys.json", Some(0), 1, None),
@@ -1982,19 +2045,7 @@ mod tests {
                 Some("NotCloudtrail"),
             ),
             ("bad/truncated.json.gz", None, 1, Some("Decompression")),
-            // Firehose request bodies are not S3 objects.
-            (
-                "bad/invalid-base64.request.json",
-                Some(0),
-                0,
-                Some("NotCloudtrail"),
-            ),
-            (
-                "bad/record-not-json.request.json",
-                Some(0),
-                0,
-                Some("NotCloudtrail"),
-            ),
+            // The two bad Firehose requests are in `input::sample_tests`.
         ];
         for (rel, events, errors, stop) in cases {
             let bytes = sample(&dir, rel);

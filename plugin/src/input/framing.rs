@@ -18,6 +18,7 @@
 //! an error document. Keys are compared as written (`"Rec\u006frds"` is not `Records`).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use super::shape::{self, Shape};
 use crate::api::{DecodeError, LimitError, LimitKind};
@@ -42,6 +43,24 @@ pub enum RecordBody {
     Cut(String),
 }
 
+/// What a framed record is, for the decoder (`spec/input-formats.md` §0 "JSON shape by keys").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A CloudTrail record or digest: one pipeline run.
+    #[default]
+    Cloudtrail,
+    /// A whole CloudWatch Logs subscription envelope (`logEvents` and `messageType`/`owner`/…).
+    CwlEnvelope,
+    /// A whole EventBridge event (`detail-type` and `detail`).
+    EventBridge,
+    /// One element of the `records` array of a Firehose HTTP-endpoint request body; the body's
+    /// `requestId` when it came before `records` (as Firehose writes it).
+    FirehoseRecord {
+        /// The body's `requestId` (raw text between the quotes, bounded).
+        request_id: Option<Arc<str>>,
+    },
+}
+
 /// One framed record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawRecord {
@@ -53,6 +72,8 @@ pub struct RawRecord {
     pub size: u64,
     /// How it ended.
     pub body: RecordBody,
+    /// What it is.
+    pub kind: RecordKind,
 }
 
 /// A record being captured, bounded by the record cap.
@@ -117,6 +138,7 @@ impl Capture {
             text: self.buf,
             size: self.size,
             body,
+            kind: RecordKind::Cloudtrail,
         }
     }
 
@@ -127,6 +149,7 @@ impl Capture {
             text: self.buf,
             size: self.size,
             body: RecordBody::Cut(reason),
+            kind: RecordKind::Cloudtrail,
         }
     }
 }
@@ -207,7 +230,12 @@ enum CapKind {
     Whole,
     /// An element of a `Records` array.
     Element,
+    /// An element of a Firehose request body's `records` array.
+    FirehoseElement,
 }
+
+/// Longest Firehose `requestId` kept, in bytes (real ones are 36-character GUIDs).
+const MAX_REQUEST_ID: usize = 256;
 
 /// The streaming JSON framer.
 #[derive(Debug)]
@@ -229,6 +257,19 @@ pub struct JsonFramer {
     saw_records: bool,
     in_records: bool,
     checked_first: bool,
+    /// Firehose request bodies are recognised (false for the payload of a Firehose record).
+    firehose_bodies: bool,
+    /// Capture cap of one Firehose `records` element.
+    max_firehose_element: u64,
+    /// The last member name was `records` / `requestId`.
+    key_is_fh_records: bool,
+    key_is_request_id: bool,
+    /// Inside the `records` array of a Firehose request body.
+    in_fh_records: bool,
+    /// Collecting the `requestId` string of the current top-level object.
+    request_id_buf: Option<Vec<u8>>,
+    /// The current top-level object's `requestId`.
+    request_id: Option<Arc<str>>,
     cap: Option<(Capture, CapKind)>,
     hex: Vec<u8>,
     stopped: Option<DecodeError>,
@@ -260,12 +301,34 @@ impl JsonFramer {
             saw_records: false,
             in_records: false,
             checked_first: false,
+            firehose_bodies: true,
+            max_firehose_element: max_record,
+            key_is_fh_records: false,
+            key_is_request_id: false,
+            in_fh_records: false,
+            request_id_buf: None,
+            request_id: None,
             cap: None,
             hex: Vec::new(),
             stopped: None,
             cur: 0,
             stop_end: None,
         }
+    }
+
+    /// Recognise Firehose request bodies (the default), capturing each element of their
+    /// `records` array with a cap of `max_element` bytes (the base64 text of a record is larger
+    /// than the record).
+    pub fn with_firehose_element_cap(mut self, max_element: u64) -> JsonFramer {
+        self.max_firehose_element = max_element;
+        self
+    }
+
+    /// A framer for the payload of one Firehose record: a `records` array is an ordinary member
+    /// there (no Firehose body inside a Firehose record).
+    pub fn without_firehose_bodies(mut self) -> JsonFramer {
+        self.firehose_bodies = false;
+        self
     }
 
     /// Why the framer stopped, if it did.
@@ -308,7 +371,10 @@ impl JsonFramer {
                         self.keys.clear();
                         self.saw_records = false;
                         self.in_records = false;
+                        self.in_fh_records = false;
                         self.checked_first = false;
+                        self.request_id = None;
+                        self.request_id_buf = None;
                         self.cap = Some((
                             Capture::new(base + i as u64, self.max_record),
                             CapKind::Whole,
@@ -375,6 +441,8 @@ impl JsonFramer {
                             self.key_buf.clear();
                             self.key_long = false;
                             self.key_is_records = false;
+                            self.key_is_fh_records = false;
+                            self.key_is_request_id = false;
                         }
                         self.st = St::Str;
                         i += 1;
@@ -549,6 +617,10 @@ impl JsonFramer {
     }
 
     fn key_bytes(&mut self, bytes: &[u8]) {
+        if let Some(buf) = &mut self.request_id_buf {
+            let room = MAX_REQUEST_ID.saturating_sub(buf.len()).min(bytes.len());
+            buf.extend_from_slice(bytes.get(..room).unwrap_or_default());
+        }
         if !self.collect_key || self.key_long {
             return;
         }
@@ -568,6 +640,8 @@ impl JsonFramer {
             return;
         }
         self.key_is_records = self.key_buf == b"Records";
+        self.key_is_fh_records = self.key_buf == b"records";
+        self.key_is_request_id = self.key_buf == b"requestId";
         let key = String::from_utf8_lossy(&self.key_buf).into_owned();
         if self.keys.len() < MAX_KEYS && !self.keys.contains(&key) {
             self.keys.push(key);
@@ -599,24 +673,39 @@ impl JsonFramer {
                 self.cap = None;
                 *seg = None;
             } else {
-                let what = match b {
-                    b'{' => "an object",
-                    b'"' => "a string",
-                    b't' | b'f' => "a boolean",
-                    b'n' => "null",
-                    _ => "a number",
-                };
                 self.stop(DecodeError::NotCloudtrail(format!(
-                    "`Records` is not an array (it is {what}, at byte {})",
+                    "`Records` is not an array (it is {}, at byte {})",
+                    value_kind(b),
                     self.pos + i as u64
                 )));
                 return;
             }
+        } else if depth == 1 && self.key_is_fh_records && self.firehose_bodies && !self.is_record()
+        {
+            self.key_is_fh_records = false;
+            if b == b'[' {
+                self.saw_records = true;
+                self.in_records = true;
+                self.in_fh_records = true;
+                self.cap = None;
+                *seg = None;
+            } else {
+                self.stop(DecodeError::NotCloudtrail(format!(
+                    "`records` of a Firehose request body is not an array (it is {}, at byte {})",
+                    value_kind(b),
+                    self.pos + i as u64
+                )));
+                return;
+            }
+        } else if depth == 1 && self.key_is_request_id && b == b'"' {
+            self.request_id_buf = Some(Vec::new());
         } else if depth == 2 && self.in_records && self.cap.is_none() {
-            self.cap = Some((
-                Capture::new(self.pos + i as u64, self.max_record),
-                CapKind::Element,
-            ));
+            let (max, kind) = if self.in_fh_records {
+                (self.max_firehose_element, CapKind::FirehoseElement)
+            } else {
+                (self.max_record, CapKind::Element)
+            };
+            self.cap = Some((Capture::new(self.pos + i as u64, max), kind));
             *seg = Some(i);
         }
         match b {
@@ -649,6 +738,11 @@ impl JsonFramer {
                 self.collect_key = false;
                 self.st = St::Str;
             }
+            _ if depth == 1 => {
+                // A scalar member value: not a key, and not the requestId string.
+                self.key_is_fh_records = false;
+                self.st = St::Scalar;
+            }
             _ => self.st = St::Scalar,
         }
     }
@@ -676,9 +770,14 @@ impl JsonFramer {
         let depth = self.stack.len();
         let ends_capture = match self.cap {
             Some((_, CapKind::Whole)) => depth == 0,
-            Some((_, CapKind::Element)) => depth == 2,
+            Some((_, CapKind::Element | CapKind::FirehoseElement)) => depth == 2,
             None => false,
         };
+        if depth == 1
+            && let Some(buf) = self.request_id_buf.take()
+        {
+            self.request_id = Some(Arc::from(String::from_utf8_lossy(&buf).as_ref()));
+        }
         let mut finished = None;
         if ends_capture {
             self.flush_seg(data, seg, end);
@@ -686,10 +785,12 @@ impl JsonFramer {
         }
         if depth == 1 && self.in_records {
             self.in_records = false;
+            self.in_fh_records = false;
         }
         self.st = if depth == 0 { St::Top } else { St::After };
         match finished {
             Some((cap, CapKind::Element)) => self.element_done(cap, out),
+            Some((cap, CapKind::FirehoseElement)) => self.firehose_element_done(cap, out),
             Some((cap, CapKind::Whole)) => self.object_done(cap, out),
             None => {}
         }
@@ -711,6 +812,33 @@ impl JsonFramer {
         out.push_back(rec);
     }
 
+    /// An element of a Firehose body's `records` array is complete. The first one must look
+    /// like a Firehose record (`data`, no Lambda-transformation `recordId`); later ones become
+    /// documents or error documents whatever they hold.
+    fn firehose_element_done(&mut self, cap: Capture, out: &mut VecDeque<RawRecord>) {
+        let mut rec = cap.into_record();
+        if !self.checked_first && rec.body == RecordBody::Complete {
+            self.checked_first = true;
+            if let Err(reason) = shape::check_firehose_element(&rec.text) {
+                self.stop(DecodeError::NotCloudtrail(reason));
+                return;
+            }
+        }
+        rec.kind = RecordKind::FirehoseRecord {
+            request_id: self.request_id.clone(),
+        };
+        out.push_back(rec);
+    }
+
+    /// The keys seen so far mark the current top-level object as a CloudTrail record (a
+    /// `records` member there is an ordinary member).
+    fn is_record(&self) -> bool {
+        matches!(
+            shape::classify_object(&self.keys),
+            Shape::BareRecord | Shape::Digest
+        )
+    }
+
     /// A top-level object without a `Records` array is complete.
     fn object_done(&mut self, cap: Capture, out: &mut VecDeque<RawRecord>) {
         if self.saw_records {
@@ -726,6 +854,16 @@ impl JsonFramer {
                     self.stop(DecodeError::NotCloudtrail(reason));
                     return;
                 }
+                out.push_back(rec);
+            }
+            Shape::CwlEnvelope => {
+                let mut rec = cap.into_record();
+                rec.kind = RecordKind::CwlEnvelope;
+                out.push_back(rec);
+            }
+            Shape::EventBridge => {
+                let mut rec = cap.into_record();
+                rec.kind = RecordKind::EventBridge;
                 out.push_back(rec);
             }
             Shape::NotCloudtrail(reason) => self.stop(DecodeError::NotCloudtrail(reason)),
@@ -759,6 +897,18 @@ impl JsonFramer {
         let msg = format!("{what} at byte {at}{shown}");
         self.flush_seg(data, seg, (i + 1).min(data.len()));
         self.cut_and_stop(DecodeError::MalformedJson(msg.clone()), msg, out);
+    }
+}
+
+/// What a JSON value starting with `b` is, for messages.
+fn value_kind(b: u8) -> &'static str {
+    match b {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
     }
 }
 

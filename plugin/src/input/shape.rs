@@ -7,8 +7,16 @@
 //! Rules (first match wins):
 //! 1. a digest key (`digestStartTime`, `digestS3Object`, `logFiles`) → one digest record;
 //! 2. a CloudTrail record key (`eventVersion`, `eventTime`, `eventSource`) → one bare record;
-//! 3. anything else (`{"Service":"Amazon S3","Event":"s3:TestEvent"}`, SNS/SQS bodies, Lambda
-//!    events, EventBridge/CloudWatch Logs/Firehose envelopes for now) → "not CloudTrail".
+//! 3. `logEvents` with `messageType`, `owner`, `logGroup` or `logStream` → a CloudWatch Logs
+//!    subscription envelope (`spec/input-formats.md` §3.2; lenient: `messageType` may be
+//!    missing, F9);
+//! 4. `detail-type` with `detail` → an EventBridge event (§3.6);
+//! 5. anything else (`{"Service":"Amazon S3","Event":"s3:TestEvent"}`, SNS/SQS bodies, Lambda
+//!    events, a Firehose body without a `records` array) → "not CloudTrail".
+//!
+//! A Firehose request body is recognised by the framer itself when it meets a top-level
+//! `records` array (streamed element by element like `Records`); its first element is checked
+//! with [`check_firehose_element`].
 //!
 //! A `Records` file is checked on its first element that is an object
 //! ([`check_records_element`]): AWS event notifications share the `Records` wrapper (and even
@@ -17,13 +25,14 @@
 //! `*.amazonaws.com`), when it has an `EventSource` (SNS) or `s3` member, or when it has none of
 //! the CloudTrail record keys. Bare records get the same notification check.
 //!
-//! Extension point: a later input (Firehose request body, CloudWatch Logs envelope, EventBridge
-//! envelope) adds a [`Shape`] variant and one arm in [`classify_object`].
+//! Extension point: a new envelope adds a [`Shape`] variant and one arm in [`classify_object`].
 
 /// Member names that mark a CloudTrail record.
 const RECORD_KEYS: &[&str] = &["eventVersion", "eventTime", "eventSource"];
 /// Member names that mark a digest file.
 const DIGEST_KEYS: &[&str] = &["digestStartTime", "digestS3Object", "logFiles"];
+/// Member names that, beside `logEvents`, mark a CloudWatch Logs subscription envelope.
+const CWL_KEYS: &[&str] = &["messageType", "owner", "logGroup", "logStream"];
 /// Keys at least one of which the first `Records` element must have.
 const ELEMENT_KEYS: &[&str] = &[
     "eventVersion",
@@ -41,6 +50,10 @@ pub enum Shape {
     Digest,
     /// A bare CloudTrail record: one record, the whole object.
     BareRecord,
+    /// A CloudWatch Logs subscription envelope: one record per log event.
+    CwlEnvelope,
+    /// An EventBridge event: its `detail` is the record.
+    EventBridge,
     /// Valid JSON that is not CloudTrail; the reason names what it looks like.
     NotCloudtrail(String),
 }
@@ -55,22 +68,67 @@ pub fn classify_object(keys: &[String]) -> Shape {
         () if has("Service") && has("Event") => {
             Shape::NotCloudtrail("an S3 test event (`Service`/`Event`), not CloudTrail".into())
         }
-        () if has("detail-type") && has("detail") => Shape::NotCloudtrail(
-            "an EventBridge envelope (`detail-type`/`detail`); not supported as an object body"
-                .into(),
-        ),
-        () if has("logEvents") && has("messageType") => Shape::NotCloudtrail(
-            "a CloudWatch Logs envelope (`logEvents`/`messageType`); not supported as an object body"
-                .into(),
-        ),
-        () if has("records") && has("requestId") => Shape::NotCloudtrail(
-            "a Firehose request body (`records`/`requestId`); not supported as an object body"
-                .into(),
-        ),
+        () if has("logEvents") && any(CWL_KEYS) => Shape::CwlEnvelope,
+        () if has("detail-type") && has("detail") => Shape::EventBridge,
+        () if has("requestId") && (has("timestamp") || has("records")) => {
+            Shape::NotCloudtrail("a Firehose request body without a `records` array".into())
+        }
         () => Shape::NotCloudtrail(format!(
             "top-level object has no `Records` array, digest keys or CloudTrail record keys (keys: {})",
             shown_keys(keys)
         )),
+    }
+}
+
+/// Check the first element of a Firehose body's `records` array (its complete text): an object
+/// with `data` and without `recordId` (which marks the Firehose *Lambda transformation* event,
+/// a different contract, `spec/input-formats.md` §2.4).
+pub fn check_firehose_element(text: &[u8]) -> Result<(), String> {
+    if text.first() != Some(&b'{') {
+        return Err(
+            "the first `records` element is not an object: not a Firehose request body".into(),
+        );
+    }
+    let members = top_level_members(text);
+    let has = |k: &str| members.iter().any(|(key, _)| key == k);
+    if has("recordId") {
+        return Err(
+            "a Firehose Lambda transformation event (`records[].recordId`), not an HTTP endpoint \
+             request body"
+                .into(),
+        );
+    }
+    if !has("data") {
+        return Err(format!(
+            "the first `records` element has no `data` member (keys: {}): not a Firehose request \
+             body",
+            shown_keys(&members.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a complete JSON text is one CloudTrail record by its top-level keys (a record key
+/// or a digest key, and not an AWS event notification): the test for log-event messages and
+/// EventBridge `detail` objects.
+pub fn is_cloudtrail_record(text: &[u8]) -> Result<(), String> {
+    let start = text
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        .unwrap_or(text.len());
+    if text.get(start) != Some(&b'{') {
+        return Err("it is not a JSON object".into());
+    }
+    let members = top_level_members(text.get(start..).unwrap_or_default());
+    check_notification(&members)?;
+    let has = |k: &str| members.iter().any(|(key, _)| key == k);
+    if ELEMENT_KEYS.iter().chain(DIGEST_KEYS).any(|k| has(k)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "it has none of the CloudTrail record keys (keys: {})",
+            shown_keys(&members.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
+        ))
     }
 }
 
@@ -202,11 +260,26 @@ mod tests {
             Shape::BareRecord
         );
         assert_eq!(classify_object(&keys(&["eventTime"])), Shape::BareRecord);
+        assert_eq!(
+            classify_object(&keys(&["messageType", "logEvents", "owner"])),
+            Shape::CwlEnvelope
+        );
+        assert_eq!(
+            classify_object(&keys(&["owner", "logGroup", "logEvents"])),
+            Shape::CwlEnvelope,
+            "messageType may be missing"
+        );
+        assert_eq!(
+            classify_object(&keys(&["version", "detail-type", "detail"])),
+            Shape::EventBridge
+        );
         for ks in [
             &["Service", "Event", "Time", "Bucket"][..],
-            &["version", "detail-type", "detail"],
-            &["messageType", "logEvents", "owner"],
+            &["requestId", "timestamp"],
             &["requestId", "timestamp", "records"],
+            &["logEvents"],
+            &["detail"],
+            &["awslogs"],
             &["Type", "MessageId", "Message"],
             &[],
         ] {
@@ -244,6 +317,61 @@ mod tests {
                 *ok,
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn firehose_elements_need_data_and_no_record_id() {
+        let cases: &[(&str, bool)] = &[
+            (r#"{"data":"H4sI"}"#, true),
+            (r#"{"data":""}"#, true),
+            (r#"{"data":"eyJ9","extra":1}"#, true),
+            (
+                r#"{"recordId":"1","data":"eyJ9","approximateArrivalTimestamp":1}"#,
+                false,
+            ),
+            (r#"{"Data":"eyJ9"}"#, false),
+            (r#"{}"#, false),
+            (r#""eyJ9""#, false),
+            ("[]", false),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(
+                check_firehose_element(text.as_bytes()).is_ok(),
+                *ok,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn cloudtrail_records_are_told_from_other_log_messages() {
+        let cases: &[(&str, bool)] = &[
+            (
+                r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com"}"#,
+                true,
+            ),
+            (r#"  {"eventID":"x"}"#, true),
+            (
+                r#"{"eventVersion":"1.03","userIdentity":{"type":"Root"}"#,
+                true,
+            ),
+            (r#"{"digestStartTime":"2024-05-01T00:00:00Z"}"#, true),
+            ("[ERROR] First test message", false),
+            (
+                "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+                false,
+            ),
+            (r#"{"bytes":26780,"host":"157.130.216.193"}"#, false),
+            (
+                r#"{"eventVersion":"2.1","eventSource":"aws:s3","s3":{}}"#,
+                false,
+            ),
+            (r#"{"nested":{"eventVersion":"1.08"}}"#, false),
+            ("", false),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(is_cloudtrail_record(text.as_bytes()).is_ok(), *ok, "{text}");
         }
     }
 
