@@ -21,6 +21,7 @@ mod convert;
 pub mod engine;
 pub mod error;
 pub mod native;
+pub mod serve;
 pub mod summary;
 pub mod wasm;
 

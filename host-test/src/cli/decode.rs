@@ -205,6 +205,7 @@ pub fn meta_for(args: &DecodeArgs, file: &str, received: String) -> SourceMeta {
         source_name,
         received,
         namespace: Some(args.namespace.clone()),
+        ..SourceMeta::default()
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod decode;
+pub mod serve;
 pub mod time;
 
 use crate::engine::EngineKind;
@@ -37,6 +38,9 @@ pub enum Command {
     /// Print the path of the wasm component built with this binary (other hosts, such as the
     /// Node host in `host-test/node`, load the same file).
     ComponentPath,
+    /// Serve as an Amazon Data Firehose HTTP endpoint: decode each delivery (CloudWatch Logs,
+    /// EventBridge or raw CloudTrail records) and append ECS documents as NDJSON.
+    Serve(serve::ServeArgs),
 }
 
 /// `--engine`.
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
             println!("{}", crate::PLUGIN_COMPONENT);
             ExitCode::SUCCESS
         }
+        Command::Serve(args) => serve::run(&args),
     }
 }
 
