@@ -354,6 +354,7 @@ fn decode_config(h: u64) -> (SourceMeta, Options) {
         source_name: None,
         received: "2024-05-01T12:00:00.000Z".into(),
         namespace: if r.below(2) == 0 { Some("default".into()) } else { None },
+        ..SourceMeta::default()
     };
     let limits = Limits {
         max_decompressed_bytes: pick(&[128u64, 4096, 1 << 30], r.next_u64()),
@@ -362,6 +363,7 @@ fn decode_config(h: u64) -> (SourceMeta, Options) {
         max_records_per_call: pick(&[0u64, 1, 3, 100_000], r.next_u64()),
         max_compression_ratio: pick(&[0u64, 250], r.next_u64()),
         max_payload_string_bytes: pick(&[8u64, 1 << 20], r.next_u64()),
+        max_record_decompressed_bytes: pick(&[64u64, 8 << 20], r.next_u64()),
     };
     let options = Options {
         format: pick(&[OutputFormat::Nested, OutputFormat::Flat], r.next_u64()),
