@@ -38,9 +38,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cloudtrail_ecs_plugin::api::{
-    Counts, DecodeError, LimitKind, Options, SkipReason, SourceMeta,
-};
+use cloudtrail_ecs_plugin::api::{Counts, DecodeError, LimitKind, Options, SkipReason, SourceMeta};
 use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -54,6 +52,9 @@ use subtle::ConstantTimeEq;
 const MAX_ERROR_MESSAGE: usize = 8192;
 /// Longest request id shown in the log.
 const MAX_LOGGED_ID: usize = 128;
+
+/// GeoLite2 City and ASN database bytes.
+pub type GeoIpDatabases = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// How the server runs.
 #[derive(Clone, Debug)]
@@ -76,8 +77,8 @@ pub struct ServeConfig {
     /// Decode options (format, tags, retain, limits); `limits.max_decompressed_bytes` is set
     /// from `max_body_bytes`.
     pub options: Options,
-    /// GeoLite2 City and ASN databases.
-    pub geoip: Option<(Option<Vec<u8>>, Option<Vec<u8>>)>,
+    /// GeoLite2 City and ASN databases (`None`: no GeoIP; user agents are parsed anyway).
+    pub geoip: Option<GeoIpDatabases>,
 }
 
 impl Default for ServeConfig {
@@ -122,9 +123,9 @@ impl Shared {
             (Some(rt), EngineKind::Wasm) => Box::new(WasmEngine::new(rt.clone(), self.config.wasm)),
             _ => Box::new(NativeEngine::new()),
         };
-        if let Some((city, asn)) = &self.config.geoip {
-            engine.set_geoip(city.clone(), asn.clone())?;
-        }
+        // Always: the enricher also parses `user_agent` (no database needed), as `decode` does.
+        let (city, asn) = self.config.geoip.clone().unwrap_or((None, None));
+        engine.set_geoip(city, asn)?;
         Ok(engine)
     }
 }
@@ -147,9 +148,9 @@ impl Handle {
         self.stop_inner()
     }
 
-    /// Waits until the server ends by itself (Ctrl-C for the CLI).
+    /// Waits until the server ends by itself (Ctrl-C for the CLI). The stop sender stays
+    /// alive meanwhile: dropping it would stop the server.
     pub fn wait(mut self) -> Result<(), HostError> {
-        self.shutdown.take();
         self.join()
     }
 
@@ -356,7 +357,10 @@ async fn process(shared: &Arc<Shared>, req: Request) -> (Reply, u64) {
         common_attributes: attributes,
         ..SourceMeta::default()
     };
-    (decode_and_write(shared, body, meta, request_id).await, bytes)
+    (
+        decode_and_write(shared, body, meta, request_id).await,
+        bytes,
+    )
 }
 
 /// Request id, protocol version and content encoding.
@@ -442,13 +446,13 @@ async fn decode_and_write(
     request_id: String,
 ) -> Reply {
     let Ok(_permit) = shared.permits.acquire().await else {
-        return Reply::error(StatusCode::INTERNAL_SERVER_ERROR, &request_id, "shutting down");
+        return Reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &request_id,
+            "shutting down",
+        );
     };
-    let engine = shared
-        .pool
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .pop();
+    let engine = shared.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
     let task_shared = shared.clone();
     let task_id = request_id.clone();
     let joined = tokio::task::spawn_blocking(move || {
@@ -457,7 +461,8 @@ async fn decode_and_write(
             None => match task_shared.new_engine() {
                 Ok(e) => e,
                 Err(e) => {
-                    let r = Reply::error(StatusCode::INTERNAL_SERVER_ERROR, &task_id, e.to_string());
+                    let r =
+                        Reply::error(StatusCode::INTERNAL_SERVER_ERROR, &task_id, e.to_string());
                     return (None, r);
                 }
             },
@@ -469,7 +474,11 @@ async fn decode_and_write(
     match joined {
         Ok((engine, reply)) => {
             if let Some(e) = engine {
-                shared.pool.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+                shared
+                    .pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(e);
             }
             reply
         }

@@ -85,7 +85,10 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn headers_for(id: &str) -> Vec<(&'static str, String)> {
+/// Request headers, name and value.
+type Headers = Vec<(&'static str, String)>;
+
+fn headers_for(id: &str) -> Headers {
     vec![
         ("Content-Type", "application/json".into()),
         ("X-Amz-Firehose-Protocol-Version", "1.0".into()),
@@ -158,28 +161,80 @@ fn every_envelope_sample_is_delivered_with_balanced_counts() {
     let Some(dir) = shared() else { return };
     let (handle, sink) = start(config());
     let cases: &[(&str, u64, bool)] = &[
-        ("constructed/firehose/cwl-subscription.request.json", 22, false),
-        ("constructed/firehose/cwl-subscription.request.body.gz", 22, true),
-        ("constructed/firehose/cwl-concatenated.request.json", 18, false),
-        ("constructed/firehose/cwl-decompressed.request.json", 7, false),
-        ("constructed/firehose/cwl-message-extraction.request.json", 10, false),
+        (
+            "constructed/firehose/cwl-subscription.request.json",
+            22,
+            false,
+        ),
+        (
+            "constructed/firehose/cwl-subscription.request.body.gz",
+            22,
+            true,
+        ),
+        (
+            "constructed/firehose/cwl-concatenated.request.json",
+            18,
+            false,
+        ),
+        (
+            "constructed/firehose/cwl-decompressed.request.json",
+            7,
+            false,
+        ),
+        (
+            "constructed/firehose/cwl-message-extraction.request.json",
+            10,
+            false,
+        ),
         ("constructed/firehose/eventbridge.request.json", 8, false),
         ("constructed/bad/invalid-base64.request.json", 3, false),
         ("constructed/bad/record-not-json.request.json", 4, false),
         ("vector/firehose-request-cwl.body.json", 2, false),
-        ("constructed/eventbridge/aws-api-call-via-cloudtrail.envelope.json", 1, false),
-        ("aws-lambda-rust/example-eventbridge-event-obj.json", 1, false),
-        ("aws-lambda-rust/example-eventbridge-schedule.json", 1, false),
+        (
+            "constructed/eventbridge/aws-api-call-via-cloudtrail.envelope.json",
+            1,
+            false,
+        ),
+        (
+            "aws-lambda-rust/example-eventbridge-event-obj.json",
+            1,
+            false,
+        ),
+        (
+            "aws-lambda-rust/example-eventbridge-schedule.json",
+            1,
+            false,
+        ),
         ("otel/cloudtrail_log_cw.json", 1, false),
         ("otel/cloudtrail_log_cw_reordered.json", 1, false),
         ("otel/cwl_extracted_fields_both.json", 1, false),
         ("otel/cwl_multiple_records.json", 2, false),
         ("otel/cwl_only_control.json", 1, false),
-        ("otel/subscription_filter_extracted_fields_both.json", 1, false),
-        ("otel/subscription_filter_multiple_json_objects.json", 2, false),
-        ("otel/subscription_filter_valid_cloudwatch_log.json", 3, false),
-        ("otel/subscription_filter_valid_cloudwatch_log_control.json", 1, false),
-        ("constructed/decoded/aws-lambda-rust-cloudwatch_logs-event.data.gz", 2, true),
+        (
+            "otel/subscription_filter_extracted_fields_both.json",
+            1,
+            false,
+        ),
+        (
+            "otel/subscription_filter_multiple_json_objects.json",
+            2,
+            false,
+        ),
+        (
+            "otel/subscription_filter_valid_cloudwatch_log.json",
+            3,
+            false,
+        ),
+        (
+            "otel/subscription_filter_valid_cloudwatch_log_control.json",
+            1,
+            false,
+        ),
+        (
+            "constructed/decoded/aws-lambda-rust-cloudwatch_logs-event.data.gz",
+            2,
+            true,
+        ),
     ];
     let mut written = 0usize;
     for (i, &(rel, units, gzip)) in cases.iter().enumerate() {
@@ -200,7 +255,10 @@ fn every_envelope_sample_is_delivered_with_balanced_counts() {
     let first = &lines[0];
     assert_eq!(first["aws"]["firehose"]["arn"], ARN);
     assert_eq!(first["aws"]["firehose"]["request_id"], "req-0");
-    assert_eq!(first["aws"]["firehose"]["parameters"]["source"], "cloudtrail");
+    assert_eq!(
+        first["aws"]["firehose"]["parameters"]["source"],
+        "cloudtrail"
+    );
     assert_eq!(first["aws"]["kinesis"]["name"], "cloudtrail-to-http");
     assert_eq!(first["data_stream"]["dataset"], "aws.cloudtrail");
     assert!(first.get("tags").is_none(), "no tags on the Firehose path");
@@ -213,7 +271,11 @@ fn the_response_follows_the_protocol() {
     let (handle, _sink) = start(config());
     let body = sample(&dir, "constructed/firehose/cwl-subscription.request.json");
     let before = now_ms();
-    let r = post(&handle, &body, &headers_for("8a0dcc0f-5432-4bb0-af6b-dfa9d9c19235"));
+    let r = post(
+        &handle,
+        &body,
+        &headers_for("8a0dcc0f-5432-4bb0-af6b-dfa9d9c19235"),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.content_type, "application/json");
     assert_eq!(r.body["requestId"], "8a0dcc0f-5432-4bb0-af6b-dfa9d9c19235");
@@ -258,9 +320,16 @@ fn the_access_key_is_required_and_compared() {
         let r = post(&handle, &body, h);
         assert_eq!(r.status, 401, "{h:?}");
         assert_eq!(r.body["requestId"], "k-1");
-        assert!(r.body["errorMessage"].as_str().is_some_and(|m| !m.contains(KEY)));
+        assert!(
+            r.body["errorMessage"]
+                .as_str()
+                .is_some_and(|m| !m.contains(KEY))
+        );
     }
-    assert!(sink.lines().is_empty(), "nothing written for unauthorised requests");
+    assert!(
+        sink.lines().is_empty(),
+        "nothing written for unauthorised requests"
+    );
     assert_eq!(post(&handle, &body, &headers_for("k-2")).status, 200);
     handle.stop().expect("stop");
     // no key configured: every request is accepted
@@ -273,7 +342,10 @@ fn malformed_requests_get_400_and_write_nothing() {
     let Some(dir) = shared() else { return };
     let (handle, sink) = start(config());
     let good = sample(&dir, "constructed/firehose/cwl-subscription.request.json");
-    let gz = sample(&dir, "constructed/firehose/cwl-subscription.request.body.gz");
+    let gz = sample(
+        &dir,
+        "constructed/firehose/cwl-subscription.request.body.gz",
+    );
     let lambda = sample(&dir, "aws-lambda-rust/example-kinesis-firehose-event.json");
     let with = |extra: (&'static str, &str)| {
         let mut h = headers_for("bad-1");
@@ -285,16 +357,44 @@ fn malformed_requests_get_400_and_write_nothing() {
         .into_iter()
         .filter(|(k, _)| *k != "X-Amz-Firehose-Request-Id")
         .collect();
-    let cases: Vec<(&str, Vec<u8>, Vec<(&'static str, String)>)> = vec![
+    let cases: Vec<(&str, Vec<u8>, Headers)> = vec![
         ("missing request id", good.clone(), no_id),
-        ("protocol 2.0", good.clone(), with(("X-Amz-Firehose-Protocol-Version", "2.0"))),
+        (
+            "protocol 2.0",
+            good.clone(),
+            with(("X-Amz-Firehose-Protocol-Version", "2.0")),
+        ),
         ("brotli", good.clone(), with(("Content-Encoding", "br"))),
-        ("bad common attributes", good.clone(), with(("X-Amz-Firehose-Common-Attributes", "{"))),
-        ("not JSON", b"hello, this is not JSON".to_vec(), headers_for("bad-1")),
-        ("no records", br#"{"requestId":"bad-1","timestamp":1}"#.to_vec(), headers_for("bad-1")),
-        ("records not an array", br#"{"requestId":"bad-1","records":{}}"#.to_vec(), headers_for("bad-1")),
-        ("truncated body", good[..good.len() / 2].to_vec(), headers_for("bad-1")),
-        ("truncated gzip body", gz[..gz.len() / 2].to_vec(), with(("Content-Encoding", "gzip"))),
+        (
+            "bad common attributes",
+            good.clone(),
+            with(("X-Amz-Firehose-Common-Attributes", "{")),
+        ),
+        (
+            "not JSON",
+            b"hello, this is not JSON".to_vec(),
+            headers_for("bad-1"),
+        ),
+        (
+            "no records",
+            br#"{"requestId":"bad-1","timestamp":1}"#.to_vec(),
+            headers_for("bad-1"),
+        ),
+        (
+            "records not an array",
+            br#"{"requestId":"bad-1","records":{}}"#.to_vec(),
+            headers_for("bad-1"),
+        ),
+        (
+            "truncated body",
+            good[..good.len() / 2].to_vec(),
+            headers_for("bad-1"),
+        ),
+        (
+            "truncated gzip body",
+            gz[..gz.len() / 2].to_vec(),
+            with(("Content-Encoding", "gzip")),
+        ),
         ("Lambda transformation event", lambda, headers_for("bad-1")),
     ];
     for (name, body, headers) in cases {
@@ -365,7 +465,11 @@ fn bad_records_are_error_documents_in_a_200() {
         let envelope_errors = lines[before..]
             .iter()
             .filter(|d| d["event"]["kind"] == "pipeline_error")
-            .filter(|d| d["error"]["message"].to_string().contains("Firehose record"))
+            .filter(|d| {
+                d["error"]["message"]
+                    .to_string()
+                    .contains("Firehose record")
+            })
             .count();
         assert_eq!(envelope_errors as u64, bad, "{rel}");
     }
@@ -377,7 +481,10 @@ fn bad_records_are_error_documents_in_a_200() {
 fn concurrent_deliveries_never_interleave_lines() {
     let Some(dir) = shared() else { return };
     let (handle, sink) = start(config());
-    let body = Arc::new(sample(&dir, "constructed/firehose/cwl-subscription.request.json"));
+    let body = Arc::new(sample(
+        &dir,
+        "constructed/firehose/cwl-subscription.request.json",
+    ));
     let handle = Arc::new(handle);
     let threads: Vec<_> = (0..8)
         .map(|t| {
@@ -443,7 +550,11 @@ fn a_trap_answers_500_and_the_next_delivery_succeeds() {
     big.push_str("]}");
     let r = post(&handle, big.as_bytes(), &headers_for("t-1"));
     assert_eq!(r.status, 500, "{}", r.body);
-    assert!(r.body["errorMessage"].as_str().is_some_and(|m| m.contains("memory")));
+    assert!(
+        r.body["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("memory"))
+    );
     let before = sink.lines().len();
     assert_eq!(post(&handle, &small, &headers_for("t-2")).status, 200);
     assert_eq!(sink.lines().len(), before + 1);

@@ -7,9 +7,9 @@
 
 use super::EngineArg;
 use super::decode::FormatArg;
+use crate::WasmConfig;
 use crate::api::{Options, OutputFormat};
 use crate::serve::{Output, ServeConfig, spawn};
-use crate::WasmConfig;
 use clap::Args;
 use std::io;
 use std::net::SocketAddr;
@@ -25,7 +25,12 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     /// Expected `X-Amz-Firehose-Access-Key` (prefer the environment variable: arguments are
     /// visible to other users). Without it every request is accepted.
-    #[arg(long, value_name = "KEY", env = "CLOUDTRAIL_ECS_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "CLOUDTRAIL_ECS_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub access_key: Option<String>,
     /// Where documents go, appended as NDJSON; `-` is stdout.
     #[arg(long, value_name = "FILE", default_value = "-")]
