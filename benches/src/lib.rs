@@ -996,6 +996,7 @@ pub fn s3_meta() -> SourceMeta {
         source_name: None,
         received: "2026-11-29T12:30:00.000Z".into(),
         namespace: None,
+        ..SourceMeta::default()
     }
 }
 
