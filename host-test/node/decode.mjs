@@ -33,6 +33,7 @@ const DEFAULT_LIMITS = {
   maxRecordsPerCall: 100000n,
   maxCompressionRatio: 250n,
   maxPayloadStringBytes: 1n << 20n,
+  maxRecordDecompressedBytes: 8n << 20n,
 };
 
 const LIMIT_NAMES = {
@@ -99,7 +100,16 @@ function metaFor(file, received) {
     objectKey = keyFromPath(file);
     if (objectKey === undefined) sourceName = file;
   }
-  return { bucket: args.bucket, objectKey, sourceName, received, namespace: args.namespace };
+  return {
+    bucket: args.bucket,
+    objectKey,
+    sourceName,
+    received,
+    namespace: args.namespace,
+    firehoseRequestId: undefined,
+    firehoseSourceArn: undefined,
+    commonAttributes: [],
+  };
 }
 
 /** A repeatable list flag's values, comma-separated values split (as clap's `value_delimiter`). */
