@@ -943,7 +943,7 @@ pub(super) mod tests {
                 .map(|k| {
                     let r = state.rotate_left(k as u32 * 5);
                     // Mostly plain letters, so specials land at every offset of a word.
-                    if r % 3 == 0 {
+                    if r.is_multiple_of(3) {
                         alphabet[(r >> 8) as usize % alphabet.len()]
                     } else {
                         b'a'
