@@ -338,22 +338,31 @@ fn decode_wasm(c: &mut Criterion) {
     let read = |f: &str| std::fs::read(format!("{dir}/{f}")).ok();
     for input in inputs() {
         let mut g = group(c, "decode_wasm", input);
+        // One `decode` call returns the whole batch; for the large object (≈ 165 MB of
+        // documents) that exceeds wasmtime's budget for data copied by one host call ("fuel
+        // allocated for hostcalls has been exhausted"), so only the streamed path is measured.
+        let one_call = input.json.len() <= 10_000_000;
         let mut plain = WasmEngine::new(runtime.clone(), wasm_config());
-        g.bench_function("decode", |b| {
-            b.iter(|| {
-                let batch = plain.decode_all(&input.gz, &meta, &opts);
-                check(batch.map(|b| b.documents.len()).unwrap_or(0), input);
-            })
-        });
-        let mut geo = WasmEngine::new(runtime.clone(), wasm_config())
-            .with_geoip(read("GeoLite2-City.mmdb"), read("GeoLite2-ASN.mmdb"))
-            .unwrap_or_else(|_| WasmEngine::new(runtime.clone(), wasm_config()));
-        g.bench_function("decode_enriched", |b| {
-            b.iter(|| {
-                let batch = geo.decode_all(&input.gz, &meta, &opts);
-                check(batch.map(|b| b.documents.len()).unwrap_or(0), input);
-            })
-        });
+        if one_call {
+            g.bench_function("decode", |b| {
+                b.iter(|| {
+                    let batch = plain.decode_all(&input.gz, &meta, &opts);
+                    if let Err(e) = &batch {
+                        panic!("wasm decode of {} failed: {e}", input.name);
+                    }
+                    check(batch.map(|b| b.documents.len()).unwrap_or(0), input);
+                })
+            });
+            let mut geo = WasmEngine::new(runtime.clone(), wasm_config())
+                .with_geoip(read("GeoLite2-City.mmdb"), read("GeoLite2-ASN.mmdb"))
+                .unwrap_or_else(|_| WasmEngine::new(runtime.clone(), wasm_config()));
+            g.bench_function("decode_enriched", |b| {
+                b.iter(|| {
+                    let batch = geo.decode_all(&input.gz, &meta, &opts);
+                    check(batch.map(|b| b.documents.len()).unwrap_or(0), input);
+                })
+            });
+        }
         let mut streamer = WasmEngine::new(runtime.clone(), WasmConfig::default());
         g.bench_function("stream", |b| {
             b.iter(|| stream(&mut streamer, input, &meta, &Options::default()))
