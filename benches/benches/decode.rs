@@ -25,6 +25,10 @@ use cloudtrail_ecs_plugin::pipeline::{self, PipelineOptions};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
+/// The native binaries' allocator, as in the `cloudtrail-ecs` CLI (workspace manifest).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn inputs() -> &'static [Input] {
     static INPUTS: OnceLock<Vec<Input>> = OnceLock::new();
     INPUTS.get_or_init(|| {
@@ -286,11 +290,15 @@ fn decode_native(c: &mut Criterion) {
     let meta = s3_meta();
     let opts = parity_options();
     let e = enriched();
+    // User agents are parsed in parity mode (the reference always does), as in a fresh
+    // component instance: the same work as the wasm group's `decode`.
+    let ua = enrich::default_enricher();
     for input in inputs() {
         let mut g = group(c, "decode_native", input);
         g.bench_function("decode", |b| {
             b.iter(|| {
-                let batch = decoder::decode(&input.gz, meta.clone(), opts.clone(), None);
+                let batch =
+                    decoder::decode(&input.gz, meta.clone(), opts.clone(), Some(ua.clone()));
                 check(batch.map(|b| b.documents.len()).unwrap_or(0), input);
             })
         });

@@ -13,6 +13,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vrl::compiler::{Context, Program, TargetValue, TimeZone, state::RuntimeState};
 use vrl::value::{Secrets, Value};
 
+/// The native binaries' allocator, as in the `cloudtrail-ecs` CLI (workspace manifest).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The core envelope mapping of the `aws.cloudtrail` pipeline (`@timestamp`, `event.*`,
 /// `cloud.*`, `source.*`, `user_agent.original`, the `aws.cloudtrail` envelope fields and the
 /// flattened payloads), as idiomatic VRL.

@@ -10,15 +10,28 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 /// Calls `cloudtrail_ecs_plugin::decoder` in-process.
-#[derive(Default)]
 pub struct NativeEngine {
     enricher: Option<Arc<dyn Enricher + Send + Sync>>,
 }
 
 impl NativeEngine {
-    /// An engine without enrichment.
+    /// An engine configured as a fresh component instance is: user-agent parsing (which the
+    /// reference always does), no GeoIP until [`DecodeEngine::set_geoip`].
     pub fn new() -> Self {
-        NativeEngine::default()
+        NativeEngine {
+            enricher: Some(enrich::default_enricher()),
+        }
+    }
+
+    /// An engine without any enrichment (no `user_agent.*` fields): the bare pipeline.
+    pub fn without_enrichment() -> Self {
+        NativeEngine { enricher: None }
+    }
+}
+
+impl Default for NativeEngine {
+    fn default() -> Self {
+        NativeEngine::new()
     }
 }
 

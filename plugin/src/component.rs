@@ -23,6 +23,11 @@ use bindings::exports::cloudtrail::ecs::types as wt;
 use std::cell::RefCell;
 use std::sync::Arc;
 
+/// Small blocks from size-class free lists (see [`crate::small_alloc`] for why).
+#[global_allocator]
+static ALLOC: crate::small_alloc::SmallAlloc<std::alloc::System> =
+    crate::small_alloc::SmallAlloc::new(std::alloc::System);
+
 /// The component's export implementation.
 struct Component;
 

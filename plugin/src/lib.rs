@@ -19,6 +19,7 @@ pub mod filter;
 pub mod input;
 pub mod json;
 pub mod pipeline;
+pub mod small_alloc;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]

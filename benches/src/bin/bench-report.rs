@@ -396,10 +396,10 @@ fn describe(group: &str) -> &'static str {
             "`pipeline::run` on pre-split records (ingest document built per record), alone, with the nested writer, and with enrichment (user agent; GeoIP test databases when `../shared` has them)."
         }
         "decode_native" => {
-            "The whole decode natively: `decoder::decode` on the gzipped object (one call), with enrichment, and streamed through the host's `NativeEngine` in 1 MiB pushes (default options)."
+            "The whole decode natively (mimalloc, as the CLI): `decoder::decode` on the gzipped object (one call) with user-agent parsing (parity: the reference always parses `user_agent.original`; a fresh component instance does the same), with full enrichment (+ GeoIP test databases), and streamed through the host's `NativeEngine` in 1 MiB pushes (default options, user agents parsed)."
         }
         "decode_wasm" => {
-            "The same through wasmtime, warm instance (`cloudtrail_ecs_host::WasmEngine`): `decode` (one call), with enrichment (`set-enrichment` with the GeoIP test databases), and streamed in 1 MiB pushes. No one-call `decode` of the large object: its batch (≈ 165 MB of documents) exceeds wasmtime's budget for data copied by one host call (see guest memory)."
+            "The same through wasmtime, warm instance (`cloudtrail_ecs_host::WasmEngine`): `decode` (one call, user agents parsed by the instance's default enricher), with full enrichment (`set-enrichment` with the GeoIP test databases), and streamed in 1 MiB pushes. No one-call `decode` of the large object: its batch (≈ 165 MB of documents) exceeds wasmtime's budget for data copied by one host call (see guest memory)."
         }
         "cold_start" => {
             "Compiling the component (`WasmRuntime::load`), and a fresh instance plus its first (small) decode."
