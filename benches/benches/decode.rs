@@ -11,7 +11,9 @@ use std::io::Read as _;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use cloudtrail_ecs_benches::{Input, large, median, parity_options, s3_meta, small};
+use cloudtrail_ecs_benches::{
+    Input, firehose, firehose_meta, large, median, parity_options, s3_meta, small,
+};
 use cloudtrail_ecs_host::{DecodeEngine, NativeEngine, WasmConfig, WasmEngine, WasmRuntime};
 use cloudtrail_ecs_plugin::api::{Options, SourceMeta};
 use cloudtrail_ecs_plugin::decoder;
@@ -36,6 +38,18 @@ fn inputs() -> &'static [Input] {
         if std::env::var_os("BENCH_NO_LARGE").is_none() {
             v.push(large());
         }
+        v
+    })
+}
+
+/// The full-decode inputs: the S3 objects, then the Firehose request, each with the metadata
+/// its transport would supply.
+fn decode_inputs() -> &'static [(Input, SourceMeta)] {
+    static INPUTS: OnceLock<Vec<(Input, SourceMeta)>> = OnceLock::new();
+    INPUTS.get_or_init(|| {
+        let mut v: Vec<(Input, SourceMeta)> =
+            inputs().iter().map(|i| (i.clone(), s3_meta())).collect();
+        v.push((firehose(), firehose_meta()));
         v
     })
 }
@@ -287,13 +301,12 @@ fn check(batch_docs: usize, input: &Input) {
 }
 
 fn decode_native(c: &mut Criterion) {
-    let meta = s3_meta();
     let opts = parity_options();
     let e = enriched();
     // User agents are parsed in parity mode (the reference always does), as in a fresh
     // component instance: the same work as the wasm group's `decode`.
     let ua = enrich::default_enricher();
-    for input in inputs() {
+    for (input, meta) in decode_inputs() {
         let mut g = group(c, "decode_native", input);
         g.bench_function("decode", |b| {
             b.iter(|| {
@@ -310,7 +323,7 @@ fn decode_native(c: &mut Criterion) {
         });
         let mut engine = NativeEngine::new();
         g.bench_function("stream", |b| {
-            b.iter(|| stream(&mut engine, input, &meta, &Options::default()))
+            b.iter(|| stream(&mut engine, input, meta, &Options::default()))
         });
         g.finish();
     }
@@ -338,13 +351,12 @@ fn wasm_config() -> WasmConfig {
 
 fn decode_wasm(c: &mut Criterion) {
     let runtime = WasmRuntime::shared().expect("the component compiles");
-    let meta = s3_meta();
     let opts = parity_options();
     let e = enriched();
     let _ = e; // the component's own enricher is configured through set_geoip below
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/geoip-test");
     let read = |f: &str| std::fs::read(format!("{dir}/{f}")).ok();
-    for input in inputs() {
+    for (input, meta) in decode_inputs() {
         let mut g = group(c, "decode_wasm", input);
         // One `decode` call returns the whole batch; for the large object (≈ 165 MB of
         // documents) that exceeds wasmtime's budget for data copied by one host call ("fuel
@@ -354,7 +366,7 @@ fn decode_wasm(c: &mut Criterion) {
         if one_call {
             g.bench_function("decode", |b| {
                 b.iter(|| {
-                    let batch = plain.decode_all(&input.gz, &meta, &opts);
+                    let batch = plain.decode_all(&input.gz, meta, &opts);
                     if let Err(e) = &batch {
                         panic!("wasm decode of {} failed: {e}", input.name);
                     }
@@ -366,14 +378,14 @@ fn decode_wasm(c: &mut Criterion) {
                 .unwrap_or_else(|_| WasmEngine::new(runtime.clone(), wasm_config()));
             g.bench_function("decode_enriched", |b| {
                 b.iter(|| {
-                    let batch = geo.decode_all(&input.gz, &meta, &opts);
+                    let batch = geo.decode_all(&input.gz, meta, &opts);
                     check(batch.map(|b| b.documents.len()).unwrap_or(0), input);
                 })
             });
         }
         let mut streamer = WasmEngine::new(runtime.clone(), WasmConfig::default());
         g.bench_function("stream", |b| {
-            b.iter(|| stream(&mut streamer, input, &meta, &Options::default()))
+            b.iter(|| stream(&mut streamer, input, meta, &Options::default()))
         });
         g.finish();
     }

@@ -7,7 +7,9 @@
 //! bytes, so figures are comparable across commits.
 //!
 //! Inputs: [`small`] (one ~1 KB record in a `Records` object), [`median`] (1,000 records) and
-//! [`large`] (≥ 50 MB of JSON), each plain and gzipped, with its records pre-split.
+//! [`large`] (≥ 50 MB of JSON), each plain and gzipped, with its records pre-split; and
+//! [`firehose`], an Amazon Data Firehose HTTP-endpoint request of [`FIREHOSE_RECORDS`] records,
+//! each a gzipped CloudWatch Logs subscription envelope of CloudTrail events.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -18,6 +20,8 @@ use cloudtrail_ecs_plugin::api::{Options, SourceMeta};
 pub const LARGE_MIN_BYTES: usize = 50_000_000;
 /// Records in the median object.
 pub const MEDIAN_RECORDS: usize = 1_000;
+/// Firehose records in the [`firehose`] request.
+pub const FIREHOSE_RECORDS: usize = 500;
 
 /// A small ordered JSON tree, so records keep CloudTrail's member order.
 #[derive(Clone, Debug)]
@@ -978,6 +982,94 @@ pub fn large() -> Input {
     object("large", 2026, |_, bytes| bytes >= LARGE_MIN_BYTES)
 }
 
+/// An Amazon Data Firehose HTTP-endpoint request body (`spec/input-formats.md` §3) of
+/// [`FIREHOSE_RECORDS`] records, as a CloudWatch Logs subscription delivers CloudTrail: each
+/// record's `data` is base64 of a gzipped `DATA_MESSAGE` envelope carrying 1–4 log events,
+/// each event's `message` one CloudTrail record.
+///
+/// As [`Input`]: `gz` is the request body (what a decode call gets), `records` the CloudTrail
+/// events in order and `json` their texts joined by newlines: the decompressed CloudTrail bytes
+/// that MB/s figures count, as for the S3 objects.
+pub fn firehose() -> Input {
+    let mut rng = Rng::new(500);
+    let mut records = Vec::new();
+    let mut body = String::from(
+        r#"{"requestId":"5f0a3c1e-0b9d-4c6e-9a51-7d2e8f4b6a10","timestamp":1764417600000,"records":["#,
+    );
+    let mut i = 0u64;
+    for r in 0..FIREHOSE_RECORDS {
+        let events = 1 + rng.below(4) as usize;
+        let account = ACCOUNTS[r % ACCOUNTS.len()];
+        let region = REGIONS[r % REGIONS.len()];
+        let mut envelope = format!(
+            r#"{{"messageType":"DATA_MESSAGE","owner":"{account}","logGroup":"aws-cloudtrail-logs-{account}-org","logStream":"{account}_CloudTrail_{region}","subscriptionFilters":["cloudtrail-to-firehose"],"logEvents":["#
+        );
+        for e in 0..events {
+            let record = record(i, &mut rng);
+            i += 1;
+            if e > 0 {
+                envelope.push(',');
+            }
+            let _ = write!(
+                envelope,
+                r#"{{"id":"{:056}","timestamp":{},"message":"#,
+                i,
+                1_764_417_600_000u64 + i * 37
+            );
+            J::Str(record.clone()).write(&mut envelope);
+            envelope.push('}');
+            records.push(record);
+        }
+        envelope.push_str("]}");
+        if r > 0 {
+            body.push(',');
+        }
+        body.push_str(r#"{"data":""#);
+        base64(&gzip(envelope.as_bytes()), &mut body);
+        body.push_str(r#""}"#);
+    }
+    body.push_str("]}");
+    let json = records.join("\n").into_bytes();
+    Input {
+        name: "firehose",
+        json,
+        gz: body.into_bytes(),
+        records,
+    }
+}
+
+/// Standard base64 with padding (the alphabet Firehose uses).
+fn base64(data: &[u8], out: &mut String) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * k)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+}
+
+/// Metadata of a Firehose request as the HTTP endpoint would pass it (headers).
+pub fn firehose_meta() -> SourceMeta {
+    SourceMeta {
+        received: "2026-11-29T12:30:00.000Z".into(),
+        firehose_request_id: Some("5f0a3c1e-0b9d-4c6e-9a51-7d2e8f4b6a10".into()),
+        firehose_source_arn: Some(
+            "arn:aws:firehose:us-east-1:111122223333:deliverystream/cloudtrail-to-elastic".into(),
+        ),
+        ..SourceMeta::default()
+    }
+}
+
 /// Gzip at the default level.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -1011,6 +1103,37 @@ pub fn parity_options() -> Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_firehose_request_decodes_to_one_document_per_event() {
+        let input = firehose();
+        assert_eq!(input.gz, firehose().gz, "deterministic");
+        let batch = cloudtrail_ecs_plugin::decoder::decode(
+            &input.gz,
+            firehose_meta(),
+            parity_options(),
+            None,
+        )
+        .expect("valid options");
+        assert_eq!(batch.counts.records, input.count());
+        assert_eq!(batch.counts.documents, input.count());
+        assert_eq!(batch.documents.len() as u64, input.count());
+        assert!(input.count() > FIREHOSE_RECORDS as u64);
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_with_padding() {
+        let enc = |d: &[u8]| {
+            let mut s = String::new();
+            base64(d, &mut s);
+            s
+        };
+        assert_eq!(enc(b""), "");
+        assert_eq!(enc(b"f"), "Zg==");
+        assert_eq!(enc(b"fo"), "Zm8=");
+        assert_eq!(enc(b"foo"), "Zm9v");
+        assert_eq!(enc(&[0xfb, 0xff]), "+/8=");
+    }
 
     #[test]
     fn inputs_are_deterministic_and_valid_json() {
