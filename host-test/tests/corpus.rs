@@ -1,14 +1,20 @@
-//! The bad-input corpus of `spec/reliability.md` §3 (C1–C9, J1–J16, T1–T12) and §5 item 3, run
-//! through the **wasm** engine: one row per case, built here (or read from
+//! The bad-input corpus of `spec/reliability.md` §3 (C1–C9, J1–J16, T1–T12, F1–F10) and §5
+//! item 3, run through the **wasm** engine: one row per case, built here (or read from
 //! `../shared/samples/constructed/bad/` when present), asserting no trap, the outcome class, exact
-//! counts, the stop kind, the accounting invariant, and byte-identical output from a second run
-//! and from the native engine (R5). Every error message is checked for the payload canary
-//! (§4 rule 2: diagnostics never embed payload content).
+//! counts (documents, error documents, skips by reason), the stop kind, the error kind of the
+//! error documents, the accounting invariant, and byte-identical output from a second run and
+//! from the native engine (R5). Every error message is checked for the payload canary (§4 rule 2:
+//! diagnostics never embed payload content).
 //!
-//! F1–F10 (Firehose / CloudWatch Logs) are not here: that input layer is not on this branch yet.
+//! The F rows hand a Firehose HTTP-endpoint request body to the decoder as the `serve` host does:
+//! input mode `Auto` (the body is recognised from its bytes), the request's headers in the
+//! source metadata, no S3 object. Body-level outcomes (F1, and the body cap of F10) are tested at
+//! the decoder: its typed stop, which `serve` answers with 400 (413 for the decompressed-bytes
+//! cap) and nothing written (`tests/serve.rs` tests the HTTP statuses themselves).
 
 use cloudtrail_ecs_host::api::{
-    DecodeError, Document, DocumentKind, LimitKind, Options, RATIO_GRACE_BYTES, SourceMeta,
+    DecodeError, Document, DocumentKind, LimitKind, Options, RATIO_GRACE_BYTES, SkipReason,
+    SourceMeta,
 };
 use cloudtrail_ecs_host::{
     DecodeEngine, NativeEngine, Outcome, WasmConfig, WasmEngine, WasmRuntime,
@@ -140,11 +146,16 @@ enum Class {
 struct Row {
     name: String,
     input: Vec<u8>,
+    meta: SourceMeta,
     options: Options,
     class: Class,
     events: u64,
     errors: u64,
     stop: Option<&'static str>,
+    /// Skips by reason, exactly (in `SkipReason` order).
+    skipped: Vec<(SkipReason, u64)>,
+    /// Text every error document's `error.message` contains (the error kind).
+    reason: Option<&'static str>,
     /// Extra checks on the documents and outcome.
     check: Option<fn(&[Document], &Outcome)>,
 }
@@ -160,11 +171,14 @@ fn row(
     Row {
         name: name.to_owned(),
         input: input.into(),
+        meta: meta(),
         options: Options::default(),
         class,
         events,
         errors,
         stop,
+        skipped: Vec::new(),
+        reason: None,
         check: None,
     }
 }
@@ -179,6 +193,22 @@ impl Row {
         self.check = Some(f);
         self
     }
+
+    fn skipped(mut self, skipped: &[(SkipReason, u64)]) -> Row {
+        self.skipped = skipped.to_vec();
+        self
+    }
+
+    fn reason(mut self, reason: &'static str) -> Row {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// A Firehose delivery: the headers' metadata instead of an S3 object.
+    fn firehose(mut self) -> Row {
+        self.meta = firehose_meta();
+        self
+    }
 }
 
 fn meta() -> SourceMeta {
@@ -189,6 +219,100 @@ fn meta() -> SourceMeta {
         ),
         received: "2024-05-01T12:00:00.000Z".into(),
         ..SourceMeta::default()
+    }
+}
+
+const REQUEST_ID: &str = "ed4acda5-034f-9f42-bba1-f29aea6d7d8f";
+
+/// What `serve` passes for a Firehose request (`spec/input-formats.md` §2.1 headers).
+fn firehose_meta() -> SourceMeta {
+    SourceMeta {
+        received: "2024-05-01T12:00:00.000Z".into(),
+        firehose_request_id: Some(REQUEST_ID.into()),
+        firehose_source_arn: Some(
+            "arn:aws:firehose:us-east-1:111122223333:deliverystream/cloudtrail-to-http".into(),
+        ),
+        common_attributes: vec![("source".into(), "corpus".into())],
+        ..SourceMeta::default()
+    }
+}
+
+/// Standard base64 with padding, as Firehose writes `records[].data`.
+fn b64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::new();
+    for c in data.chunks(3) {
+        let v = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                s.push(char::from(A[(v >> (18 - 6 * k)) as usize & 63]));
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// A `records` element whose data is `payload`.
+fn element(payload: &[u8]) -> String {
+    format!(r#"{{"data":"{}"}}"#, b64(payload))
+}
+
+/// A Firehose request body around `elements` (texts of `records[]`).
+fn body(elements: &[String]) -> String {
+    format!(
+        r#"{{"requestId":"{REQUEST_ID}","timestamp":1714521600000,"records":[{}]}}"#,
+        elements.join(",")
+    )
+}
+
+/// A CloudWatch Logs log event (`message` JSON-escaped).
+fn log_event(id: &str, ts: u64, message: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","timestamp":{ts},"message":{}}}"#,
+        json::write::to_json(&Value::str(message))
+    )
+}
+
+/// A CloudWatch Logs subscription envelope of the CloudTrail log group.
+fn envelope(message_type: &str, events: &[String]) -> String {
+    format!(
+        r#"{{"messageType":"{message_type}","owner":"111122223333","logGroup":"aws-cloudtrail-logs-111122223333-0a1b2c3d","logStream":"111122223333_CloudTrail_us-east-1","subscriptionFilters":["cloudtrail-to-firehose"],"logEvents":[{}]}}"#,
+        events.join(",")
+    )
+}
+
+/// An envelope whose log events carry CloudTrail records `ids`.
+fn ct_envelope(ids: &[usize]) -> String {
+    let events: Vec<String> = ids
+        .iter()
+        .map(|&i| {
+            log_event(
+                &format!("3195310660696698337880902507980421114328961542429822{i:03}"),
+                1_714_521_600_000 + i as u64,
+                &record(i),
+            )
+        })
+        .collect();
+    envelope("DATA_MESSAGE", &events)
+}
+
+/// Every document of a Firehose row carries the transport fields of `firehose_meta`.
+fn firehose_fields(docs: &[Document]) {
+    for d in docs {
+        let v = parse(d);
+        assert_eq!(
+            v.str_field("aws.kinesis.type"),
+            Some("deliverystream"),
+            "{}",
+            d.json
+        );
+        assert_eq!(v.str_field("aws.kinesis.name"), Some("cloudtrail-to-http"));
+        assert_eq!(v.str_field("aws.firehose.request_id"), Some(REQUEST_ID));
+        assert_eq!(v.str_field("cloud.provider"), Some("aws"));
     }
 }
 
@@ -254,7 +378,7 @@ fn tags(m: &Map) -> Vec<String> {
 fn run(engine: &mut dyn DecodeEngine, r: &Row) -> (Vec<Document>, Outcome) {
     let mut docs = Vec::new();
     let outcome = engine
-        .decode_stream(&mut &r.input[..], &meta(), &r.options, &mut |d| {
+        .decode_stream(&mut &r.input[..], &r.meta, &r.options, &mut |d| {
             docs.push(d.clone());
             Ok(())
         })
@@ -878,6 +1002,7 @@ fn rows() -> Vec<Row> {
             }
         }),
     ];
+    rows.extend(firehose_rows());
     for (name, file, class, events, errors, stop) in [
         (
             "C4 shared truncated.json.gz",
@@ -947,6 +1072,363 @@ fn rows() -> Vec<Row> {
     rows
 }
 
+/// `spec/reliability.md` §3.4: Firehose request bodies and CloudWatch Logs envelopes.
+fn firehose_rows() -> Vec<Row> {
+    use Class::{Ok as Fine, Partial, Permanent};
+    use SkipReason::{ControlMessage, EmptyRecord};
+    let good = element(&gz(ct_envelope(&[1, 2]).as_bytes()));
+    let full = body(&[good.clone(), element(&gz(ct_envelope(&[3, 4]).as_bytes()))]);
+    let mut bad_crc = gz(ct_envelope(&[5]).as_bytes());
+    let n = bad_crc.len();
+    bad_crc[n - 6] ^= 0x55;
+    let big_plain = file(&(0..1700).map(record).collect::<Vec<_>>());
+    assert!(big_plain.len() > 1_024_000);
+    // A payload whose base64 ends in padding.
+    let mut padded = record(3);
+    while padded.len().is_multiple_of(3) {
+        padded.push(' ');
+    }
+    let firehose_cap = |o: &mut Options| o.limits.max_record_decompressed_bytes = 1_024_000;
+    let mut bomb = GzEncoder::new(Vec::new(), Compression::best());
+    bomb.write_all(&vec![b' '; 2 << 20]).expect("write");
+    let bomb = bomb.finish().expect("finish");
+    let many = body(
+        &(0..80)
+            .map(|k| element(&gz(ct_envelope(&[k * 3, k * 3 + 1, k * 3 + 2]).as_bytes())))
+            .collect::<Vec<_>>(),
+    );
+    assert!(many.len() > 64 << 10);
+    let not_ct = Some("NotCloudtrail");
+    let head = format!(r#""requestId":"{REQUEST_ID}","timestamp":1714521600000"#);
+    let no_records = format!("{{{head}}}");
+    let records_object = format!(r#"{{{head},"records":{{"data":""}}}}"#);
+    let records_string = format!(r#"{{{head},"records":"x"}}"#);
+    let lambda = format!(
+        r#"{{"invocationId":"i","records":[{{"recordId":"1","data":"{}"}}]}}"#,
+        b64(record(1).as_bytes())
+    );
+    let control: &[u8] = br#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1714521600000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#;
+    let flow = "2 111122223333 eni-0a1b2c3d4e5f 192.0.2.1 198.51.100.2 443 49152 6 10 840 \
+                1714521600 1714521660 ACCEPT OK";
+    let vpc = format!(
+        r#"{{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"vpc-flow-logs","logStream":"eni-0a1b2c3d4e5f-all","subscriptionFilters":["all"],"logEvents":[{},{}]}}"#,
+        log_event("v-1", 1_714_521_600_000, flow),
+        log_event(
+            "v-2",
+            1_714_521_600_001,
+            r#"{"level":"info","msg":"hello"}"#
+        ),
+    );
+    let odd = format!(
+        r#"{{"owner":"CloudwatchLogs","logGroup":"g","logStream":"","logEvents":[{}],"policyLevel":"ACCOUNT_LEVEL_POLICY"}}"#,
+        log_event("o-1", 1_714_521_600_000, &record(1)),
+    );
+    vec![
+        // F1: the whole request fails (a typed stop; `serve` answers 400), nothing emitted.
+        row(
+            "F1 body not JSON",
+            "Request body: not JSON",
+            Permanent,
+            0,
+            0,
+            Some("UnrecognizedContent"),
+        )
+        .firehose(),
+        row(
+            "F1 body without records",
+            no_records,
+            Permanent,
+            0,
+            0,
+            not_ct,
+        )
+        .firehose(),
+        row(
+            "F1 records an object",
+            records_object,
+            Permanent,
+            0,
+            0,
+            not_ct,
+        )
+        .firehose(),
+        row(
+            "F1 records a string",
+            records_string,
+            Permanent,
+            0,
+            0,
+            not_ct,
+        )
+        .firehose(),
+        row(
+            "F1 a Lambda transformation event",
+            lambda,
+            Permanent,
+            0,
+            0,
+            not_ct,
+        )
+        .firehose(),
+        row(
+            "F1 truncated body: the records before the cut, the cut one's error document",
+            full[..full.len() - 30].to_owned(),
+            Partial,
+            2,
+            1,
+            Some("MalformedJson"),
+        )
+        .firehose(),
+        row(
+            "F1/C1 empty records: a valid request",
+            body(&[]),
+            Fine,
+            0,
+            0,
+            None,
+        )
+        .firehose(),
+        // F2: bad base64 fails that record only.
+        row(
+            "F2 bad base64: illegal characters, no padding, URL-safe, embedded whitespace",
+            body(&[
+                good.clone(),
+                r#"{"data":"not base64!"}"#.to_owned(),
+                format!(
+                    r#"{{"data":"{}"}}"#,
+                    b64(padded.as_bytes()).trim_end_matches('=')
+                ),
+                r#"{"data":"eyJ9-_=="}"#.to_owned(),
+                format!(
+                    r#"{{"data":"{}\n{}"}}"#,
+                    &b64(record(4).as_bytes())[..8],
+                    &b64(record(4).as_bytes())[8..]
+                ),
+                format!(r#"{{"data":"{} "}}"#, b64(record(5).as_bytes())),
+                element(record(6).as_bytes()),
+            ]),
+            Fine,
+            3,
+            5,
+            None,
+        )
+        .firehose()
+        .reason("Firehose record data is not valid base64")
+        .check(|docs, _| firehose_fields(docs)),
+        // F3: gzip magic but broken → that record's error; no magic → plain JSON.
+        row(
+            "F3 broken gzip records fail alone; plain JSON records decode",
+            body(&[
+                element(&gz(ct_envelope(&[1]).as_bytes())[..40]),
+                element(&bad_crc),
+                element(ct_envelope(&[2, 3]).as_bytes()),
+                element(record(4).as_bytes()),
+            ]),
+            Fine,
+            3,
+            2,
+            None,
+        )
+        .firehose()
+        .reason("Firehose record data is gzip but cannot be inflated")
+        .check(|docs, _| firehose_fields(docs)),
+        // F4: control messages are counted skips.
+        row(
+            "F4 CONTROL_MESSAGE",
+            body(&[element(&gz(control)), good.clone()]),
+            Fine,
+            2,
+            0,
+            None,
+        )
+        .firehose()
+        .skipped(&[(ControlMessage, 1)]),
+        // F5: nothing to emit.
+        row(
+            "F5 DATA_MESSAGE with empty logEvents, and an empty record",
+            body(&[
+                element(&gz(envelope("DATA_MESSAGE", &[]).as_bytes())),
+                r#"{"data":""}"#.to_owned(),
+            ]),
+            Fine,
+            0,
+            0,
+            None,
+        )
+        .firehose()
+        .skipped(&[(EmptyRecord, 1)]),
+        // F6: one error document per bad log event, keeping its CWL id and timestamp.
+        row(
+            "F6 log-event messages not JSON or truncated",
+            body(&[element(&gz(envelope(
+                "DATA_MESSAGE",
+                &[
+                    log_event("ev-1", 1_714_521_600_001, "not json at all"),
+                    log_event(
+                        "ev-2",
+                        1_714_521_600_002,
+                        &record(2)[..record(2).len() - 20],
+                    ),
+                    log_event("ev-3", 1_714_521_600_003, &record(3)),
+                ],
+            )
+            .as_bytes()))]),
+            Fine,
+            1,
+            2,
+            None,
+        )
+        .firehose()
+        .check(|docs, _| {
+            firehose_fields(docs);
+            // Not JSON: the decoder's error; truncated CloudTrail JSON: the pipeline's.
+            let msg = |i: usize| error_messages(&parse(&docs[i])).join(" | ");
+            assert!(
+                msg(0).contains(
+                    "log event ev-1 of log stream `111122223333_CloudTrail_us-east-1` is not a \
+                     CloudTrail record"
+                ),
+                "{}",
+                msg(0)
+            );
+            assert!(msg(1).contains("unexpected end of input"), "{}", msg(1));
+            let ids: Vec<Option<String>> = docs
+                .iter()
+                .map(|d| parse(d).str_field("event.id").map(str::to_owned))
+                .collect();
+            assert_eq!(ids[0].as_deref(), Some("ev-1"));
+            assert_eq!(ids[1].as_deref(), Some("ev-2"));
+            let e = parse(&docs[0]);
+            assert_eq!(e.str_field("@timestamp"), Some("2024-05-01T00:00:00.001Z"));
+            assert_eq!(e.str_field("event.original"), Some("not json at all"));
+        }),
+        // F7: other log groups through the same stream: never a cloudtrail document.
+        row(
+            "F7 VPC flow logs and JSON of another shape",
+            body(&[element(&gz(vpc.as_bytes()))]),
+            Fine,
+            0,
+            2,
+            None,
+        )
+        .firehose()
+        .reason("of log stream `eni-0a1b2c3d4e5f-all` is not a CloudTrail record"),
+        // F8: several envelopes in one record, concatenated or newline-joined; extracted messages.
+        row(
+            "F8 envelopes concatenated, newline-joined and in two gzip members; extracted messages",
+            body(&[
+                element(&gz(format!(
+                    "{}{}",
+                    ct_envelope(&[1]),
+                    ct_envelope(&[2, 3])
+                )
+                .as_bytes())),
+                element(&gz(format!(
+                    "{}\n{}\n",
+                    ct_envelope(&[4]),
+                    ct_envelope(&[5])
+                )
+                .as_bytes())),
+                element(
+                    &[
+                        gz(ct_envelope(&[6]).as_bytes()),
+                        gz(ct_envelope(&[7]).as_bytes()),
+                    ]
+                    .concat(),
+                ),
+                element(format!("{}\n{}\n", record(8), record(9)).as_bytes()),
+                element(record(10).as_bytes()),
+            ]),
+            Fine,
+            10,
+            0,
+            None,
+        )
+        .firehose()
+        .check(|docs, _| {
+            firehose_fields(docs);
+            let ids: Vec<String> = docs
+                .iter()
+                .map(|d| {
+                    parse(d)
+                        .str_field("user.name")
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            let want: Vec<String> = (1..=10).map(|i| format!("u{i}")).collect();
+            assert_eq!(ids, want, "every record, in order");
+        }),
+        // F9: odd envelope fields are tolerated.
+        row(
+            "F9 owner CloudwatchLogs, empty logStream, no messageType or filters",
+            body(&[element(&gz(odd.as_bytes()))]),
+            Fine,
+            1,
+            0,
+            None,
+        )
+        .firehose()
+        .check(|docs, _| {
+            firehose_fields(docs);
+            let v = parse(&docs[0]);
+            assert_eq!(v.str_field("aws.cloudwatch.log_group"), Some("g"));
+            // The empty stream name goes the way of every empty value (the reference's
+            // pre-clean removes them).
+            assert!(v.get_field("aws.cloudwatch.log_stream").is_none());
+            assert!(v.get_field("aws.firehose.subscription_filters").is_none());
+        }),
+        // F10: a record over 1 000 KiB fails alone; a body over the cap stops (`serve`: 413).
+        row(
+            "F10 records over 1 000 KiB, plain and gzipped, fail alone",
+            body(&[
+                element(big_plain.as_bytes()),
+                element(&gz(big_plain.as_bytes())),
+                good.clone(),
+            ]),
+            Fine,
+            2,
+            2,
+            None,
+        )
+        .firehose()
+        .options(firehose_cap)
+        .reason("max_record_decompressed_bytes"),
+        row(
+            "F10 a gzip record inflating past the cap fails alone",
+            body(&[element(&bomb), good.clone()]),
+            Fine,
+            2,
+            1,
+            None,
+        )
+        .firehose()
+        .options(firehose_cap)
+        .reason("inflates to more than the max_record_decompressed_bytes cap of 1024000 bytes"),
+        row(
+            "F10 a body over the decompressed-bytes cap",
+            many,
+            Partial,
+            216,
+            1,
+            Some("DecompressedBytes"),
+        )
+        .firehose()
+        .options(|o| o.limits.max_decompressed_bytes = 64 << 10)
+        .check(|docs, _| {
+            // The 72 records before the cap, then the error document of the record the cap
+            // cut (`serve` writes none of them: a stop is a 413 for the whole request).
+            let (last, before) = docs.split_last().expect("documents");
+            firehose_fields(before);
+            let msg = error_messages(&parse(last)).join(" | ");
+            assert!(
+                msg.contains("the decoded input exceeds the cap of 65536 bytes"),
+                "{msg}"
+            );
+        }),
+    ]
+}
+
 #[test]
 fn every_bad_input_class_gives_its_typed_outcome_through_the_wasm_engine() {
     let runtime = WasmRuntime::shared().expect("component");
@@ -980,10 +1462,15 @@ fn every_bad_input_class_gives_its_typed_outcome_through_the_wasm_engine() {
             (Some(_), false) => Class::Partial,
         };
         let events_ok = r.events == u64::MAX || events == r.events;
-        if !(events_ok && errors == r.errors && stop == r.stop && class == r.class) {
+        if !(events_ok
+            && errors == r.errors
+            && stop == r.stop
+            && class == r.class
+            && c.skipped == r.skipped)
+        {
             failures.push(format!(
-                "{}: got {class:?} {events} events, {errors} errors, stop {:?}; want {:?} {} events, {} errors, stop {:?}",
-                r.name, outcome.stopped, r.class, r.events, r.errors, r.stop
+                "{}: got {class:?} {events} events, {errors} errors, skipped {:?}, stop {:?}; want {:?} {} events, {} errors, skipped {:?}, stop {:?}",
+                r.name, c.skipped, outcome.stopped, r.class, r.events, r.errors, r.skipped, r.stop
             ));
             continue;
         }
@@ -1003,6 +1490,12 @@ fn every_bad_input_class_gives_its_typed_outcome_through_the_wasm_engine() {
                     "{}: payload content in error.message: {m}",
                     r.name
                 );
+            }
+            if let Some(want) = r.reason
+                && d.kind == DocumentKind::Error
+            {
+                let msg = error_messages(&v).join(" | ");
+                assert!(msg.contains(want), "{}: error kind: {msg}", r.name);
             }
         }
         if let Some(e) = &outcome.stopped {
