@@ -21,20 +21,32 @@
 //!   unique, documents are single-line JSON objects whose kind matches `event.kind`, caps hold
 //!   (decoded bytes, per-call records, payload strings, excerpts), `keep_original` is obeyed, a
 //!   re-run is byte-identical and any chunking gives the one-shot result.
+//! - [`firehose`]: Firehose HTTP-endpoint bodies (raw, or record payloads we encode as Firehose
+//!   does, some damaged, in a well-formed body): the [`decode`] oracle; a well-formed body stops
+//!   only at a cap whatever its records hold (one bad record never fails the others); empty
+//!   records are `EmptyRecord` skips; every document carries the Firehose transport fields.
+//! - [`cwl`]: CloudWatch Logs envelopes: [`cwl::expand`] gives one skip for a control message,
+//!   exactly one unit per log event for a data message (never a skip), else one error document,
+//!   with record units CloudTrail-shaped and error texts bounded; and the [`decode`] oracle with
+//!   the envelope raw, gzipped (one or two members) or inside a Firehose record.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 
 use cloudtrail_ecs_plugin::api::{
-    Batch, DecodeError, DocumentKind, InputMode, Limits, Options, OutputFormat, SourceMeta,
+    Batch, DecodeError, DocumentKind, InputMode, LimitKind, Limits, Options, OutputFormat,
+    SkipReason, SourceMeta,
 };
 use cloudtrail_ecs_plugin::decoder::{self, Decoder};
+use cloudtrail_ecs_plugin::input::firehose::FirehoseSource;
 use cloudtrail_ecs_plugin::input::framing::{EXCERPT_BYTES, JsonFramer, RawRecord, RecordBody};
 use cloudtrail_ecs_plugin::input::gzip::{GzipError, GzipInflater};
-use cloudtrail_ecs_plugin::json::Value;
+use cloudtrail_ecs_plugin::input::unit::{Context, Fields, Sink, Unit, UnitKind};
+use cloudtrail_ecs_plugin::input::{cwl, firehose as fh, shape};
 use cloudtrail_ecs_plugin::json::java::to_java_string;
 use cloudtrail_ecs_plugin::json::parse::{ParseErrorKind, ParseOptions, parse, parse_with_report};
 use cloudtrail_ecs_plugin::json::write::to_json;
+use cloudtrail_ecs_plugin::json::{Map, Value};
 
 // ------------------------------------------------------------------------------------ helpers
 
@@ -394,8 +406,8 @@ fn check_batch(b: &Batch) {
     assert!(b.counts.balanced(), "unbalanced counts {:?}", b.counts);
     assert_eq!(
         b.counts.records,
-        b.documents.len() as u64,
-        "every record is a document here"
+        b.documents.len() as u64 + b.counts.skipped_total(),
+        "every record is a document or a skip"
     );
     let errors = b
         .documents
@@ -414,13 +426,31 @@ fn field<'a>(v: &'a serde_json::Value, dotted: &str) -> Option<&'a serde_json::V
     field(v.get(head)?, rest)
 }
 
-fn check_documents(all: &Batch, options: &Options) {
+/// The document checks; ids must be unique when the input has object metadata (without it an
+/// id comes from `event.id`, so two units with one id are meant to collide: a retried Firehose
+/// request gives the same ids).
+fn check_documents(all: &Batch, meta: &SourceMeta, options: &Options) {
+    let object = meta.bucket.is_some() || meta.object_key.is_some() || meta.source_name.is_some();
     let limits = &options.limits;
     let mut ids = std::collections::HashSet::new();
     for (i, d) in all.documents.iter().enumerate() {
-        assert_eq!(d.position, i as u64, "positions are 0..n in order");
+        // Positions count records, skipped ones too (so ids do not depend on skips).
+        if all.counts.skipped_total() == 0 {
+            assert_eq!(d.position, i as u64, "positions are 0..n in order");
+        } else {
+            assert!(
+                d.position >= i as u64 && d.position < all.counts.records,
+                "positions are record positions"
+            );
+            if let Some(prev) = i.checked_sub(1) {
+                assert!(
+                    all.documents[prev].position < d.position,
+                    "positions increase"
+                );
+            }
+        }
         assert!(
-            ids.insert(d.id.clone()),
+            ids.insert(d.id.clone()) || !object,
             "duplicate id with object metadata"
         );
         assert!(
@@ -461,7 +491,14 @@ fn check_documents(all: &Batch, options: &Options) {
         }
         if let Some(s) = original.and_then(|x| x.as_str()) {
             // Lossy UTF-8 repair can triple a byte (U+FFFD).
-            let bound = 3 * limits.max_record_bytes.max(EXCERPT_BYTES as u64);
+            let mut bound = 3 * limits.max_record_bytes.max(EXCERPT_BYTES as u64);
+            if all.stopped.is_some() && i + 1 == all.documents.len() {
+                // KNOWN, open (found by the `firehose` target, reported in issue 7): a Firehose
+                // `records` element cut by a stop keeps everything captured so far, up to the
+                // element cap, as a plain CloudTrail cut record (`JsonFramer::cut_and_stop`
+                // → `Capture::into_cut`), not an excerpt.
+                bound = bound.max(3 * fh::element_cap(limits));
+            }
             assert!(
                 s.len() as u64 <= bound,
                 "event.original over the record cap"
@@ -478,16 +515,23 @@ fn check_documents(all: &Batch, options: &Options) {
 pub fn decode(data: &[u8]) {
     let h = fnv(data);
     let (meta, options) = decode_config(h);
-    let one = decoder::decode(data, meta.clone(), options.clone(), None).expect("valid config");
+    decode_checked(data, &meta, &options, h);
+}
+
+/// The [`decode`] oracle on `input`: counts balance in every batch, documents are well formed
+/// and within the caps, a re-run is identical, any chunking gives the one-shot result, and the
+/// decoder refuses input after `finish`. Returns the one-shot batch for further checks.
+fn decode_checked(input: &[u8], meta: &SourceMeta, options: &Options, h: u64) -> Batch {
+    let one = decoder::decode(input, meta.clone(), options.clone(), None).expect("valid config");
     check_batch(&one);
-    check_documents(&one, &options);
-    let again = decoder::decode(data, meta.clone(), options.clone(), None).expect("valid config");
+    check_documents(&one, meta, options);
+    let again = decoder::decode(input, meta.clone(), options.clone(), None).expect("valid config");
     assert!(again == one, "a re-run differs");
     // Chunked, with the per-call cap: the same documents, counts and stop.
     let cap = options.limits.max_records_per_call.max(1);
-    let mut d = Decoder::new(meta, options, None).expect("valid config");
+    let mut d = Decoder::new(meta.clone(), options.clone(), None).expect("valid config");
     let mut all = Batch::default();
-    for chunk in chunks(data, &cuts(data.len(), h >> 7)) {
+    for chunk in chunks(input, &cuts(input.len(), h >> 7)) {
         let b = d.push(chunk);
         check_batch(&b);
         assert!(b.counts.records <= cap, "push exceeded the per-call cap");
@@ -508,6 +552,396 @@ pub fn decode(data: &[u8]) {
     );
     let after = d.push(b"x");
     assert_eq!(after.stopped, Some(DecodeError::Finished));
+    one
+}
+
+// ----------------------------------------------------------------------------------- firehose
+
+/// Separates the record payloads of a structured `firehose` input (ASCII record separator).
+pub const RECORD_SEPARATOR: u8 = 0x1e;
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding (what Firehose writes).
+pub fn b64(data: &[u8]) -> String {
+    let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let v = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                s.push(char::from(B64[(v >> (18 - 6 * k)) as usize & 63]));
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// A Firehose HTTP-endpoint body around `elements` (the texts of `records[]`).
+fn firehose_body(elements: &[String], request_id: &str, id_last: bool, pretty: bool) -> Vec<u8> {
+    let sep = if pretty { ",\n  " } else { "," };
+    let records = format!("[{}]", elements.join(sep));
+    let (nl, sp) = if pretty { ("\n", " ") } else { ("", "") };
+    let body = if id_last {
+        format!(
+            r#"{{{nl}"timestamp":{sp}1714521600000,{nl}"records":{sp}{records},{nl}"requestId":{sp}"{request_id}"{nl}}}"#
+        )
+    } else {
+        format!(
+            r#"{{{nl}"requestId":{sp}"{request_id}",{nl}"timestamp":{sp}1714521600000,{nl}"records":{sp}{records}{nl}}}"#
+        )
+    };
+    body.into_bytes()
+}
+
+/// How the `firehose` target turned its input into a request body.
+struct BuiltBody {
+    /// The request id in the body.
+    request_id: &'static str,
+    /// Records whose payload is empty and whose `data` is intact: at least this many
+    /// `EmptyRecord` skips.
+    empty: u64,
+}
+
+/// Half of the inputs are request bodies as they are. The other half are record payloads
+/// separated by [`RECORD_SEPARATOR`], each encoded as Firehose does (base64, often of gzip),
+/// some damaged (base64 that is not strict, a cut gzip member), in a well-formed body that is
+/// itself sometimes gzipped: valid base64 and gzip reach the payload code, which raw mutation
+/// of a body rarely does.
+fn firehose_input(data: &[u8], h: u64) -> (Vec<u8>, Option<BuiltBody>) {
+    if h & 1 == 0 {
+        return (data.to_vec(), None);
+    }
+    let mut r = Rng::new(h);
+    let request_id = pick(&["ed4acda5-034f-9f42-bba1-f29aea6d7d8f", "r"], r.next_u64());
+    let mut empty = 0;
+    let mut elements = Vec::new();
+    for payload in data.split(|b| *b == RECORD_SEPARATOR).take(256) {
+        let (text, intact) = match r.below(10) {
+            0..=3 => (b64(payload), true),
+            4 | 5 => (b64(&gz(payload)), true),
+            6 => {
+                let at = r.below(payload.len() + 1);
+                let mut two = gz(&payload[..at]);
+                two.extend(gz(&payload[at..]));
+                (b64(&two), true)
+            }
+            7 => {
+                // A gzip member cut short (or one without its trailer).
+                let full = gz(payload);
+                let keep = r.below(full.len());
+                (b64(&full[..keep]), false)
+            }
+            _ => {
+                // Not strict base64: a character outside the alphabet (JSON-escaped where it
+                // needs to be), whitespace, or padding removed.
+                let mut t = b64(payload);
+                let bad = pick(
+                    &["-", "_", "\\n", " ", "!", "=", "\\u0000", "A"],
+                    r.next_u64(),
+                );
+                if bad == "A" && t.ends_with('=') {
+                    t.pop();
+                } else {
+                    let at = r.below(t.len() + 1);
+                    t.insert_str(at, bad);
+                }
+                (t, false)
+            }
+        };
+        if intact && payload.is_empty() {
+            empty += 1;
+        }
+        let element = match r.below(6) {
+            0 => format!(r#"{{ "data" : "{text}" }}"#),
+            1 => format!(r#"{{"data":"{text}","extra":[1,{{"x":null}}]}}"#),
+            _ => format!(r#"{{"data":"{text}"}}"#),
+        };
+        elements.push(element);
+    }
+    let mut body = firehose_body(&elements, request_id, r.below(8) == 0, r.below(4) == 0);
+    if r.below(4) == 0 {
+        body = gz(&body);
+    }
+    (body, Some(BuiltBody { request_id, empty }))
+}
+
+/// Source metadata of a Firehose delivery: what the HTTP host passes from the headers.
+fn firehose_meta(h: u64, meta: SourceMeta) -> SourceMeta {
+    let mut r = Rng::new(h ^ 0xf1e0);
+    SourceMeta {
+        bucket: None,
+        object_key: None,
+        firehose_request_id: if r.below(2) == 0 {
+            Some("ed4acda5-034f-9f42-bba1-f29aea6d7d8f".into())
+        } else {
+            None
+        },
+        firehose_source_arn: pick(
+            &[
+                None,
+                Some("arn:aws:firehose:us-east-1:111122223333:deliverystream/cloudtrail-to-http"),
+                Some("arn:aws:firehose::1:deliverystream/"),
+                Some("not an arn"),
+            ],
+            r.next_u64(),
+        )
+        .map(str::to_owned),
+        common_attributes: if r.below(2) == 0 {
+            vec![("source".into(), "cloudtrail".into())]
+        } else {
+            Vec::new()
+        },
+        ..meta
+    }
+}
+
+/// The configuration of a Firehose delivery: [`decode_config`] with the metadata of
+/// `firehose_meta` and the input mode the HTTP host uses (`Auto`: the body is recognised from
+/// its bytes).
+fn firehose_config(h: u64) -> (SourceMeta, Options) {
+    let (meta, mut options) = decode_config(h >> 3);
+    options.input_mode = InputMode::Auto;
+    (firehose_meta(h, meta), options)
+}
+
+/// What the `firehose` target decodes for `data` (body, metadata, options): to reproduce a
+/// finding outside the target.
+pub fn firehose_case(data: &[u8]) -> (Vec<u8>, SourceMeta, Options) {
+    let h = fnv(data);
+    let (meta, options) = firehose_config(h);
+    (firehose_input(data, h).0, meta, options)
+}
+
+fn skipped(b: &Batch, reason: SkipReason) -> u64 {
+    b.counts
+        .skipped
+        .iter()
+        .find(|(r, _)| *r == reason)
+        .map_or(0, |(_, n)| *n)
+}
+
+/// Target `firehose`: Firehose HTTP-endpoint request bodies through the whole decoder.
+///
+/// Oracle: the [`decode`] oracle, and for a body we built (well formed whatever its records
+/// hold): the decoder never stops except at the decompressed-bytes or compression-ratio cap;
+/// an empty record is an `EmptyRecord` skip; every document carries the transport fields
+/// (`aws.kinesis.type: deliverystream`, `cloud.provider: aws`, `aws.firehose.request_id`);
+/// one bad record never stops the others.
+pub fn firehose(data: &[u8]) {
+    let h = fnv(data);
+    let (body, built) = firehose_input(data, h);
+    let (meta, options) = firehose_config(h);
+    let batch = decode_checked(&body, &meta, &options, h);
+    let Some(built) = built else { return };
+    match &batch.stopped {
+        None => {}
+        Some(DecodeError::LimitExceeded(l))
+            if matches!(
+                l.limit,
+                LimitKind::DecompressedBytes | LimitKind::CompressionRatio
+            ) => {}
+        Some(other) => panic!("a well-formed Firehose body stopped: {other}"),
+    }
+    if batch.stopped.is_none() {
+        assert!(
+            skipped(&batch, SkipReason::EmptyRecord) >= built.empty,
+            "an empty record is not an EmptyRecord skip: {:?}",
+            batch.counts
+        );
+    }
+    let want_id = meta
+        .firehose_request_id
+        .as_deref()
+        .unwrap_or(built.request_id);
+    let mut docs = &batch.documents[..];
+    if batch.stopped.is_some() {
+        // KNOWN, open (see `check_documents`): the element cut by the stop becomes a plain
+        // CloudTrail cut record, without the Firehose transport fields.
+        docs = &docs[..docs.len().saturating_sub(1)];
+    }
+    for d in docs {
+        let v: serde_json::Value = {
+            let mut de = serde_json::Deserializer::from_str(&d.json);
+            de.disable_recursion_limit();
+            serde::Deserialize::deserialize(&mut de).expect("checked JSON")
+        };
+        assert_eq!(
+            field(&v, "aws.kinesis.type").and_then(|x| x.as_str()),
+            Some("deliverystream"),
+            "document {} lacks the Firehose transport fields: {}",
+            d.position,
+            d.json.chars().take(2000).collect::<String>()
+        );
+        assert_eq!(
+            field(&v, "cloud.provider").and_then(|x| x.as_str()),
+            Some("aws")
+        );
+        let id = field(&v, "aws.firehose.request_id").and_then(|x| x.as_str());
+        if meta.firehose_request_id.is_some() || !body_has_id_last(&body) {
+            assert_eq!(id, Some(want_id), "document {}: request id", d.position);
+        }
+    }
+}
+
+/// Whether the `requestId` of a body we built comes after `records` (then the body's id is
+/// not known while the records stream by).
+fn body_has_id_last(body: &[u8]) -> bool {
+    let find = |pat: &[u8]| body.windows(pat.len()).position(|w| w == pat);
+    match (find(b"\"requestId\""), find(b"\"records\"")) {
+        (Some(i), Some(r)) => i > r,
+        // Gzipped: the host id, if any, is what is checked.
+        _ => true,
+    }
+}
+
+// ---------------------------------------------------------------------------------------- cwl
+
+/// The units [`cwl::expand`] gives for `text`, checked against the envelope contract
+/// (`spec/input-formats.md` §3.2): a `CONTROL_MESSAGE` is one `ControlMessage` skip; a
+/// `DATA_MESSAGE` (or no `messageType`) with a `logEvents` array is exactly one unit per log
+/// event, each a CloudTrail record or an error document, never a skip; anything else is one
+/// error document. Units are indexed 0..n, carry the base fields first, a record unit is
+/// CloudTrail-shaped, and error texts and reasons are bounded.
+fn cwl_units(text: &[u8], limits: &Limits) {
+    let source = FirehoseSource::default();
+    let ctx = Context {
+        limits,
+        firehose: &source,
+    };
+    let base: Fields = vec![("x.base", Value::str("b"))];
+    let mut out = VecDeque::new();
+    let mut sink = Sink::new(&mut out, 7, limits);
+    cwl::expand(text, &base, &ctx, &mut sink);
+    let units: Vec<Unit> = out.into_iter().collect();
+    let opts = ParseOptions {
+        max_depth: limits.max_depth.saturating_add(4),
+    };
+    let one_error = |units: &[Unit], why: &str| {
+        assert!(
+            matches!(
+                units,
+                [Unit {
+                    kind: UnitKind::Error { .. },
+                    ..
+                }]
+            ),
+            "{why}: want one error document, got {units:?}"
+        );
+    };
+    match parse(&String::from_utf8_lossy(text), &opts) {
+        Ok(Value::Object(env)) => match env.get("messageType") {
+            Some(Value::String(t)) if t == "CONTROL_MESSAGE" => assert!(
+                matches!(
+                    &units[..],
+                    [Unit {
+                        kind: UnitKind::Skip(SkipReason::ControlMessage),
+                        ..
+                    }]
+                ),
+                "control message: {units:?}"
+            ),
+            None | Some(Value::Null) => data_units(&env, &units, one_error),
+            Some(Value::String(t)) if t == "DATA_MESSAGE" => data_units(&env, &units, one_error),
+            Some(_) => one_error(&units, "unknown messageType"),
+        },
+        Ok(_) => one_error(&units, "not an object"),
+        Err(_) => one_error(&units, "not JSON"),
+    }
+    let bound = limits.max_record_bytes.max(EXCERPT_BYTES as u64);
+    for (i, u) in units.iter().enumerate() {
+        assert_eq!((u.offset, u.index), (7, i as u64), "unit positions");
+        match &u.kind {
+            UnitKind::Record { text, body, size } => {
+                assert_eq!(u.fields.first(), base.first(), "base fields come first");
+                match body {
+                    RecordBody::Complete => {
+                        assert_eq!(*size, text.len() as u64);
+                        assert!(*size <= limits.max_record_bytes);
+                        assert!(
+                            shape::is_cloudtrail_record(text).is_ok(),
+                            "a record unit that is not CloudTrail-shaped"
+                        );
+                    }
+                    _ => assert!(text.len() <= EXCERPT_BYTES && *size > limits.max_record_bytes),
+                }
+            }
+            UnitKind::Error { original, reason } => {
+                assert_eq!(u.fields.first(), base.first(), "base fields come first");
+                assert!(
+                    original.len() as u64 <= bound,
+                    "error text over the record cap"
+                );
+                assert!(
+                    !reason.is_empty() && reason.len() <= 2048,
+                    "reason unbounded"
+                );
+            }
+            UnitKind::Skip(r) => {
+                assert_eq!(
+                    *r,
+                    SkipReason::ControlMessage,
+                    "the only skip of an envelope"
+                );
+            }
+        }
+    }
+}
+
+fn data_units(env: &Map, units: &[Unit], one_error: impl Fn(&[Unit], &str)) {
+    match env.get("logEvents") {
+        Some(Value::Array(events)) => {
+            assert_eq!(units.len(), events.len(), "one unit per log event");
+            assert!(
+                units.iter().all(|u| !matches!(u.kind, UnitKind::Skip(_))),
+                "a log event was skipped: {units:?}"
+            );
+        }
+        _ => one_error(units, "no logEvents array"),
+    }
+}
+
+/// Target `cwl`: CloudWatch Logs subscription envelopes (JSON text), through [`cwl::expand`]
+/// directly (oracle of `cwl_units`) and through the whole decoder raw, gzipped (one or two
+/// members) and as the gzipped `data` of a Firehose record, with the [`decode`] oracle; an
+/// envelope inside a well-formed Firehose body never stops the decoder except at a cap.
+pub fn cwl(data: &[u8]) {
+    let h = fnv(data);
+    let (meta, options) = decode_config(h >> 5);
+    cwl_units(data, &options.limits);
+    let mut r = Rng::new(h);
+    let (input, in_body) = match r.below(4) {
+        0 => (data.to_vec(), false),
+        1 => (gz(data), false),
+        2 => {
+            let at = r.below(data.len() + 1);
+            ([gz(&data[..at]), gz(&data[at..])].concat(), false)
+        }
+        _ => {
+            let el = format!(r#"{{"data":"{}"}}"#, b64(&gz(data)));
+            (firehose_body(&[el], "r", false, false), true)
+        }
+    };
+    let meta = if in_body {
+        firehose_meta(h, meta)
+    } else {
+        meta
+    };
+    let batch = decode_checked(&input, &meta, &options, h);
+    if in_body {
+        match &batch.stopped {
+            None => {}
+            Some(DecodeError::LimitExceeded(l))
+                if matches!(
+                    l.limit,
+                    LimitKind::DecompressedBytes | LimitKind::CompressionRatio
+                ) => {}
+            Some(other) => panic!("a Firehose body around an envelope stopped: {other}"),
+        }
+    }
 }
 
 // -------------------------------------------------------------------------------------- seeds
@@ -527,9 +961,149 @@ fn gz(data: &[u8]) -> Vec<u8> {
     e.finish().expect("in-memory finish")
 }
 
+/// A CloudWatch Logs subscription envelope whose log events carry `messages` (JSON-escaped).
+fn envelope(message_type: &str, messages: &[&str]) -> String {
+    let events: Vec<String> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut msg = String::new();
+            cloudtrail_ecs_plugin::json::write::write_string(m, &mut msg);
+            format!(
+                r#"{{"id":"3195310660696698337880902507980421114328961542429822{i:03}","timestamp":17145216001{i:02},"message":{msg}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"messageType":"{message_type}","owner":"111122223333","logGroup":"aws-cloudtrail-logs-111122223333-0a1b2c3d","logStream":"111122223333_CloudTrail_us-east-1","subscriptionFilters":["cloudtrail-to-firehose"],"logEvents":[{}]}}"#,
+        events.join(",")
+    )
+}
+
+/// Envelope seeds of the `cwl` target (`spec/input-formats.md` §3.2, `spec/reliability.md`
+/// F4–F7, F9).
+fn cwl_seeds() -> Vec<Vec<u8>> {
+    let (a, b) = (record(1), record(2));
+    vec![
+        envelope("DATA_MESSAGE", &[&a, &b]).into_bytes(),
+        envelope("DATA_MESSAGE", &[&a]).into_bytes(),
+        envelope("DATA_MESSAGE", &[]).into_bytes(),
+        br#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1714521600000,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#.to_vec(),
+        envelope(
+            "DATA_MESSAGE",
+            &["[ERROR] not json", r#"{"bytes":1}"#, &a[..40], "2 111122223333 eni-0 192.0.2.1 198.51.100.2 443 49152 6 10 840 1714521600 1714521660 ACCEPT OK"],
+        )
+        .into_bytes(),
+        format!(
+            r#"{{"logGroup":"g","logStream":"","logEvents":[{{"id":"1","timestamp":"x","message":{}}},{{"id":2}},5,{{"id":"3","message":7}}]}}"#,
+            to_json(&Value::str(a.as_str()))
+        )
+        .into_bytes(),
+        format!(
+            r#"{{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"g","logStream":"s","subscriptionFilters":["a","b"],"policyLevel":"ACCOUNT_LEVEL_POLICY","logEvents":[{{"id":"1","timestamp":1,"message":{},"extractedFields":{{"@aws.account":"999988887777","@aws.region":"us-west-2"}}}}]}}"#,
+            to_json(&Value::str(b.as_str()))
+        )
+        .into_bytes(),
+        br#"{"messageType":"OTHER","logEvents":[]}"#.to_vec(),
+        br#"{"messageType":"DATA_MESSAGE","logEvents":{}}"#.to_vec(),
+        br#"{"messageType":"DATA_MESSAGE","owner":"1","owner":"2","logEvents":[]}"#.to_vec(),
+        br#"{"messageType":7,"logEvents":[]}"#.to_vec(),
+        br#"{"messageType":"DATA_MESSAGE","logEvents":["#.to_vec(),
+        format!(
+            "{}\n{}",
+            envelope("DATA_MESSAGE", &[&a]),
+            envelope("CONTROL_MESSAGE", &["x"])
+        )
+        .into_bytes(),
+    ]
+}
+
+/// Request-body seeds of the `firehose` target: whole bodies (`spec/input-formats.md` §2.1,
+/// `spec/reliability.md` F1–F3, F8, F10), and record payloads joined by [`RECORD_SEPARATOR`]
+/// for its structured half.
+fn firehose_seeds() -> Vec<Vec<u8>> {
+    let (a, b) = (record(1), record(2));
+    let env = envelope("DATA_MESSAGE", &[&a, &b]);
+    let control = envelope("CONTROL_MESSAGE", &["CWL CONTROL MESSAGE: Checking health"]);
+    let detail = format!(
+        r#"{{"version":"0","id":"6f1f1c5e-0000-4000-8000-000000000001","detail-type":"AWS API Call via CloudTrail","source":"aws.sts","account":"111122223333","time":"2024-05-01T00:00:01Z","region":"us-east-1","resources":[],"detail":{a}}}"#
+    );
+    let el = |payload: &[u8]| format!(r#"{{"data":"{}"}}"#, b64(payload));
+    let body =
+        |els: &[String]| firehose_body(els, "ed4acda5-034f-9f42-bba1-f29aea6d7d8f", false, false);
+    let payloads: Vec<&[u8]> = vec![
+        env.as_bytes(),
+        control.as_bytes(),
+        a.as_bytes(),
+        detail.as_bytes(),
+        b"",
+        b"not json",
+    ];
+    let mut s = vec![
+        body(&[el(&gz(env.as_bytes())), el(&gz(control.as_bytes()))]),
+        body(&[el(env.as_bytes()), el(format!("{a}\n{b}\n").as_bytes())]),
+        body(&[el(&gz(format!("{env}{env}").as_bytes()))]),
+        body(&[
+            el(detail.as_bytes()),
+            el(format!(r#"{{"Records":[{a},{b}]}}"#).as_bytes()),
+        ]),
+        body(&[
+            r#"{"data":""}"#.to_owned(),
+            r#"{"data":"not base64!"}"#.to_owned(),
+            r#"{"data":"eyJ9-_=="}"#.to_owned(),
+            el(&gz(env.as_bytes())[..40]),
+            el(b"hello"),
+            r#"{"data":1}"#.to_owned(),
+            r#"{"Data":"eyJ9"}"#.to_owned(),
+        ]),
+        body(&[]),
+        gz(&body(&[el(&gz(env.as_bytes()))])),
+        firehose_body(&[el(a.as_bytes())], "r", true, true),
+        br#"{"requestId":"r","timestamp":1,"records":{}}"#.to_vec(),
+        br#"{"requestId":"r","timestamp":1}"#.to_vec(),
+        br#"{"requestId":"r","timestamp":1,"records":["x"]}"#.to_vec(),
+        br#"{"invocationId":"i","records":[{"recordId":"1","data":""}]}"#.to_vec(),
+        // The structured half: payloads separated by RECORD_SEPARATOR.
+        payloads.join(&RECORD_SEPARATOR),
+        [env.as_bytes(), a.as_bytes()].join(&RECORD_SEPARATOR),
+        env.clone().into_bytes(),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/samples/constructed/firehose");
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut paths: Vec<_> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.to_string_lossy().ends_with(".request.json")
+                    || p.to_string_lossy().ends_with(".body.gz")
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            if let Ok(bytes) = std::fs::read(&p)
+                && bytes.len() <= 64 << 10
+            {
+                s.push(bytes);
+            }
+        }
+    }
+    s
+}
+
 /// Seed inputs for `target`: generated cases of every §3 class, plus the shared samples when
 /// `../shared` is beside the repository (small files only).
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let mut s = match target {
+        "cwl" => cwl_seeds(),
+        "firehose" => firehose_seeds(),
+        _ => Vec::new(),
+    };
+    s.extend(generic_seeds(target));
+    s
+}
+
+fn generic_seeds(target: &str) -> Vec<Vec<u8>> {
     let file = format!(r#"{{"Records":[{},{}]}}"#, record(1), record(2));
     let mut s: Vec<Vec<u8>> = vec![
         file.clone().into_bytes(),

@@ -2,7 +2,7 @@
 //! `FUZZ_SMOKE_ITERS` (default 3000) deterministic mutations. A panic names the target and the
 //! input in hex, so a finding reproduces with `cargo fuzz run <target> <file>`.
 
-use cloudtrail_ecs_fuzz::{Mutator, decode, framing, gzip, json_parse, seeds};
+use cloudtrail_ecs_fuzz::{Mutator, cwl, decode, firehose, framing, gzip, json_parse, seeds};
 
 fn iterations() -> usize {
     std::env::var("FUZZ_SMOKE_ITERS")
@@ -60,4 +60,14 @@ fn json_parse_target_holds_on_seeds_and_mutations() {
 #[test]
 fn decode_target_holds_on_seeds_and_mutations() {
     run("decode", decode);
+}
+
+#[test]
+fn firehose_target_holds_on_seeds_and_mutations() {
+    run("firehose", firehose);
+}
+
+#[test]
+fn cwl_target_holds_on_seeds_and_mutations() {
+    run("cwl", cwl);
 }

@@ -3,7 +3,7 @@
 
 fn main() -> std::io::Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    for target in ["gzip", "framing", "json_parse", "decode"] {
+    for target in ["gzip", "framing", "json_parse", "decode", "firehose", "cwl"] {
         let dir = root.join(target);
         std::fs::create_dir_all(&dir)?;
         for (i, seed) in cloudtrail_ecs_fuzz::seeds(target).iter().enumerate() {
