@@ -4,6 +4,10 @@
 //! the guest's peak linear memory.
 //!
 //! `cargo run --release -p cloudtrail-ecs-host --example time_decode -- FILE [N]`
+//!
+//! On a shared machine, instruction counts are steadier than times:
+//! `TIME_DECODE_ENGINES=wasm perf stat -e instructions:u target/release/examples/time_decode FILE 1`
+//! minus the same with `0` is the cost of one decode.
 
 use cloudtrail_ecs_host::api::{Options, SourceMeta};
 use cloudtrail_ecs_host::{DecodeEngine, NativeEngine, WasmConfig, WasmEngine, WasmRuntime};
@@ -32,7 +36,15 @@ fn main() {
     let mut native = NativeEngine::new();
     let engines: [(&str, &mut dyn DecodeEngine); 2] =
         [("native", &mut native), ("wasm", &mut wasm)];
+    // `TIME_DECODE_ENGINES=wasm` (or `native`) times one engine only, e.g. under `perf stat`.
+    let only = std::env::var("TIME_DECODE_ENGINES").ok();
     for (name, engine) in engines {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|e| e == name))
+        {
+            continue;
+        }
         for _ in 0..n {
             let (mut docs, mut out_bytes) = (0usize, 0usize);
             let mut reader = &bytes[..];
