@@ -26,6 +26,14 @@ pub enum Value {
     Object(Map),
 }
 
+/// Key equality with a cheap first test: lookups scan members linearly, and most members
+/// differ from the key in length or first byte, which is settled without a `memcmp` call.
+#[inline]
+pub(crate) fn key_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 /// A JSON number kept as its (valid JSON) literal text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Number(Box<str>);
@@ -125,22 +133,31 @@ impl Map {
         self.entries.is_empty()
     }
 
+    /// Position of the member `key`.
+    #[inline]
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| key_eq(k, key))
+    }
+
     /// Member by key.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| key_eq(k, key))
+            .map(|(_, v)| v)
     }
 
     /// Mutable member by key.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         self.entries
             .iter_mut()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| key_eq(k, key))
             .map(|(_, v)| v)
     }
 
     /// Has a member with this key.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.entries.iter().any(|(k, _)| k == key)
+        self.entries.iter().any(|(k, _)| key_eq(k, key))
     }
 
     /// Set a member: replaces the value in place if the key exists (keeping its position),
@@ -167,7 +184,7 @@ impl Map {
 
     /// Remove a member, keeping the order of the others.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let i = self.entries.iter().position(|(k, _)| k == key)?;
+        let i = self.entries.iter().position(|(k, _)| key_eq(k, key))?;
         Some(self.entries.remove(i).1)
     }
 
@@ -253,7 +270,7 @@ impl Map {
 
     /// The object member `key`, created (or replacing a non-object value) when needed.
     fn child_object(&mut self, key: &str) -> &mut Map {
-        let i = match self.entries.iter().position(|(k, _)| k == key) {
+        let i = match self.entries.iter().position(|(k, _)| key_eq(k, key)) {
             Some(i) => {
                 if let Some((_, v)) = self.entries.get_mut(i)
                     && !matches!(v, Value::Object(_))

@@ -134,13 +134,30 @@ fn entity_step(ctx: &mut Ctx<'_>) -> Step {
 
 /// §2.5: the four payload copies (Java `toString` strings and flattened objects).
 fn payload_step(ctx: &mut Ctx<'_>) -> Step {
-    const NAMES: [(&str, &str); 4] = [
-        ("requestParameters", "request_parameters"),
-        ("responseElements", "response_elements"),
-        ("additionalEventData", "additional_eventdata"),
-        ("serviceEventDetails", "service_event_details"),
+    /// (`J` member, string copy field, flattened copy field).
+    const NAMES: [(&str, &str, &str); 4] = [
+        (
+            "requestParameters",
+            "aws.cloudtrail.request_parameters",
+            "aws.cloudtrail.flattened.request_parameters",
+        ),
+        (
+            "responseElements",
+            "aws.cloudtrail.response_elements",
+            "aws.cloudtrail.flattened.response_elements",
+        ),
+        (
+            "additionalEventData",
+            "aws.cloudtrail.additional_eventdata",
+            "aws.cloudtrail.flattened.additional_eventdata",
+        ),
+        (
+            "serviceEventDetails",
+            "aws.cloudtrail.service_event_details",
+            "aws.cloudtrail.flattened.service_event_details",
+        ),
     ];
-    if !NAMES.iter().any(|(src, _)| ctx.j.contains_key(src)) {
+    if !NAMES.iter().any(|(src, _, _)| ctx.j.contains_key(src)) {
         return Ok(());
     }
     let keep = match ctx.retain_setting() {
@@ -151,8 +168,8 @@ fn payload_step(ctx: &mut Ctx<'_>) -> Step {
             return Ok(());
         }
     };
-    for (src, name) in NAMES {
-        let Some(value) = ctx.j.get(src).cloned() else {
+    for (src, field, flat_field) in NAMES {
+        let Some(value) = ctx.j.get(src) else {
             continue;
         };
         let (text, flat) = payload::copies(value, keep);
@@ -161,25 +178,15 @@ fn payload_step(ctx: &mut Ctx<'_>) -> Step {
             // Not in the reference: a documented cap (`spec/reliability.md` §3.2 J15). The
             // message names the field and the cap, never the content.
             let msg = format!(
-                "aws.cloudtrail.{name} would be {} bytes, over the max_payload_string_bytes cap of {cap} bytes; the string copy is left out",
+                "{field} would be {} bytes, over the max_payload_string_bytes cap of {cap} bytes; the string copy is left out",
                 text.len()
             );
             ctx.field_error("script", errors::TAG_PAYLOAD, &msg);
         } else {
-            ctx.set(
-                &format!("aws.cloudtrail.{name}"),
-                Value::String(text),
-                "script",
-                errors::TAG_PAYLOAD,
-            )?;
+            ctx.set(field, Value::String(text), "script", errors::TAG_PAYLOAD)?;
         }
         if let Some(flat) = flat {
-            ctx.set(
-                &format!("aws.cloudtrail.flattened.{name}"),
-                flat,
-                "script",
-                errors::TAG_PAYLOAD,
-            )?;
+            ctx.set(flat_field, flat, "script", errors::TAG_PAYLOAD)?;
         }
     }
     Ok(())
@@ -447,10 +454,14 @@ fn put_checked(doc: &mut Map, dotted: &str, value: Value, new_only: bool) -> Res
     // was written yet: only missing parents are ever created, and after the first missing one
     // every parent is new), create the missing rest.
     let mut cur = doc;
-    let mut parts = dotted.split('.');
+    // Segments are short: a plain byte scan beats `split`'s searcher.
+    let mut parts = dotted
+        .as_bytes()
+        .split(|&b| b == b'.')
+        .map(|seg| std::str::from_utf8(seg).unwrap_or_default());
     let mut key = parts.next().unwrap_or_default();
     for next in parts {
-        match cur.entries().iter().position(|(k, _)| k == key) {
+        match cur.position(key) {
             Some(i) => match cur.entries_mut().get_mut(i) {
                 Some((_, Value::Object(m))) => cur = m,
                 Some((_, other)) => {

@@ -27,13 +27,14 @@ pub fn drop_strings(retain: Option<&str>) -> bool {
 /// The two copies of one payload value (already pre-cleaned): its Java `toString()` text, and
 /// the value itself when `keep_flattened` and the text is shorter than 32,766 UTF-16 units.
 /// Strings and lists are handled like objects (a string's `toString` is itself).
-pub fn copies(value: Value, keep_flattened: bool) -> (String, Option<Value>) {
+pub fn copies(value: &Value, keep_flattened: bool) -> (String, Option<Value>) {
     let text = match value {
-        Value::String(ref s) => s.clone(),
-        ref other => to_java_string(other),
+        Value::String(s) => s.clone(),
+        other => to_java_string(other),
     };
+    // The value is cloned only when the flattened copy is kept.
     let flattened = if keep_flattened && utf16_len_below(&text, FLATTENED_MAX_UTF16) {
-        Some(value)
+        Some(value.clone())
     } else {
         None
     };
@@ -93,20 +94,20 @@ mod tests {
             ("LoginTo", Value::str("https://console.aws.amazon.com/")),
             ("MFAUsed", Value::str("No")),
         ]);
-        let (s, flat) = copies(v.clone(), true);
+        let (s, flat) = copies(&v, true);
         assert_eq!(
             s,
             "{LoginTo=https://console.aws.amazon.com/, MobileVersion=No, MFAUsed=No}"
         );
         assert_eq!(flat, Some(v.clone()));
-        let (s2, flat2) = copies(v, false);
+        let (s2, flat2) = copies(&v, false);
         assert_eq!(s2, s);
         assert_eq!(flat2, None);
     }
 
     #[test]
     fn non_object_payloads_are_copied_the_same_way() {
-        let (s, flat) = copies(Value::str("raw text"), true);
+        let (s, flat) = copies(&Value::str("raw text"), true);
         assert_eq!(s, "raw text");
         assert_eq!(flat, Some(Value::str("raw text")));
         let list = Value::Array(vec![
@@ -114,7 +115,7 @@ mod tests {
             Value::Number(Number::from_literal("1.50")),
             Value::Bool(false),
         ]);
-        let (s, flat) = copies(list.clone(), true);
+        let (s, flat) = copies(&list, true);
         assert_eq!(s, "[a, 1.5, false]");
         assert_eq!(flat, Some(list));
     }
@@ -123,21 +124,21 @@ mod tests {
     fn flattened_copy_stops_at_32766_utf16_units_of_the_string_form() {
         // A string payload: toString length = its UTF-16 length.
         for (len, kept) in [(32_765, true), (32_766, false), (40_000, false)] {
-            let (_, flat) = copies(Value::str("x".repeat(len)), true);
+            let (_, flat) = copies(&Value::str("x".repeat(len)), true);
             assert_eq!(flat.is_some(), kept, "length {len}");
         }
         // Counted in UTF-16 units, not bytes: 'é' is 2 bytes but 1 unit, '𝄞' 4 bytes, 2 units.
-        let (_, flat) = copies(Value::str("é".repeat(32_765)), true);
+        let (_, flat) = copies(&Value::str("é".repeat(32_765)), true);
         assert!(flat.is_some());
-        let (_, flat) = copies(Value::str("𝄞".repeat(16_383)), true);
+        let (_, flat) = copies(&Value::str("𝄞".repeat(16_383)), true);
         assert!(flat.is_none(), "32,766 units");
-        let (_, flat) = copies(Value::str(format!("{}a", "𝄞".repeat(16_382))), true);
+        let (_, flat) = copies(&Value::str(format!("{}a", "𝄞".repeat(16_382))), true);
         assert!(flat.is_some(), "32,765 units");
         // An object: `{k=` + value + `}` is 4 units more than the value.
-        let (s, flat) = copies(obj(&[("k", Value::str("v".repeat(32_762)))]), true);
+        let (s, flat) = copies(&obj(&[("k", Value::str("v".repeat(32_762)))]), true);
         assert_eq!(s.len(), 32_766);
         assert!(flat.is_none());
-        let (_, flat) = copies(obj(&[("k", Value::str("v".repeat(32_761)))]), true);
+        let (_, flat) = copies(&obj(&[("k", Value::str("v".repeat(32_761)))]), true);
         assert!(flat.is_some());
     }
 }
@@ -311,7 +312,7 @@ mod fixture_tests {
                     }
                     continue;
                 };
-                let (text, flat) = copies(value, keep_flattened(retain));
+                let (text, flat) = copies(&value, keep_flattened(retain));
                 let got_string = (!drop_strings(retain)).then(|| Value::String(text.clone()));
                 if got_string != want_string {
                     failures.push(format!(
