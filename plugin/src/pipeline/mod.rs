@@ -454,17 +454,17 @@ fn put_checked(doc: &mut Map, dotted: &str, value: Value, new_only: bool) -> Res
     // was written yet: only missing parents are ever created, and after the first missing one
     // every parent is new), create the missing rest.
     let mut cur = doc;
+    let mut key = dotted;
     // Segments are short: a plain byte scan beats `split`'s searcher.
-    let mut parts = dotted
-        .as_bytes()
-        .split(|&b| b == b'.')
-        .map(|seg| std::str::from_utf8(seg).unwrap_or_default());
-    let mut key = parts.next().unwrap_or_default();
-    for next in parts {
-        match cur.position(key) {
+    while let Some(dot) = key.bytes().position(|b| b == b'.') {
+        let (Some(parent), Some(rest)) = (key.get(..dot), key.get(dot + 1..)) else {
+            break; // unreachable: `.` is ASCII, so both sides are char boundaries
+        };
+        match cur.position(parent) {
             Some(i) => match cur.entries_mut().get_mut(i) {
                 Some((_, Value::Object(m))) => cur = m,
                 Some((_, other)) => {
+                    let next = rest.split('.').next().unwrap_or_default();
                     return Err(format!(
                         "cannot set [{next}] with parent object of type [{}] as part of path [{dotted}]",
                         other.type_name()
@@ -473,14 +473,14 @@ fn put_checked(doc: &mut Map, dotted: &str, value: Value, new_only: bool) -> Res
                 None => unreachable!("position {i} was just found"),
             },
             None => {
-                cur.push_unchecked(key.to_owned(), Value::Object(Map::new()));
+                cur.push_unchecked(parent.to_owned(), Value::Object(Map::new()));
                 cur = match cur.entries_mut().last_mut() {
                     Some((_, Value::Object(m))) => m,
                     _ => unreachable!("an object was just pushed"),
                 };
             }
         }
-        key = next;
+        key = rest;
     }
     if new_only && cur.contains_key(key) {
         return Err(format!("field [{dotted}] already exists"));
