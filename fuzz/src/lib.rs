@@ -491,14 +491,7 @@ fn check_documents(all: &Batch, meta: &SourceMeta, options: &Options) {
         }
         if let Some(s) = original.and_then(|x| x.as_str()) {
             // Lossy UTF-8 repair can triple a byte (U+FFFD).
-            let mut bound = 3 * limits.max_record_bytes.max(EXCERPT_BYTES as u64);
-            if all.stopped.is_some() && i + 1 == all.documents.len() {
-                // KNOWN, open (found by the `firehose` target, reported in issue 7): a Firehose
-                // `records` element cut by a stop keeps everything captured so far, up to the
-                // element cap, as a plain CloudTrail cut record (`JsonFramer::cut_and_stop`
-                // → `Capture::into_cut`), not an excerpt.
-                bound = bound.max(3 * fh::element_cap(limits));
-            }
+            let bound = 3 * limits.max_record_bytes.max(EXCERPT_BYTES as u64);
             assert!(
                 s.len() as u64 <= bound,
                 "event.original over the record cap"
@@ -757,13 +750,9 @@ pub fn firehose(data: &[u8]) {
         .firehose_request_id
         .as_deref()
         .unwrap_or(built.request_id);
-    let mut docs = &batch.documents[..];
-    if batch.stopped.is_some() {
-        // KNOWN, open (see `check_documents`): the element cut by the stop becomes a plain
-        // CloudTrail cut record, without the Firehose transport fields.
-        docs = &docs[..docs.len().saturating_sub(1)];
-    }
-    for d in docs {
+    // Every document, also the error document of an element cut by a stop, carries the
+    // request's transport fields.
+    for d in &batch.documents {
         let v: serde_json::Value = {
             let mut de = serde_json::Deserializer::from_str(&d.json);
             de.disable_recursion_limit();

@@ -1250,6 +1250,54 @@ mod tests {
     }
 
     #[test]
+    fn a_firehose_element_cut_by_the_end_of_input_keeps_its_transport_fields_and_a_bounded_excerpt()
+    {
+        // Found by the `firehose` fuzz target: the cut element used to come out as a plain
+        // record, with all the text read so far (up to the Firehose element cap) and no
+        // `aws.firehose.*` fields.
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let b64 = |data: &[u8]| -> String {
+            let mut s = String::new();
+            for c in data.chunks(3) {
+                let v = (u32::from(c[0]) << 16)
+                    | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                    | u32::from(*c.get(2).unwrap_or(&0));
+                for k in 0..4 {
+                    s.push(if k <= c.len() {
+                        char::from(A[(v >> (18 - 6 * k)) as usize & 63])
+                    } else {
+                        '='
+                    });
+                }
+            }
+            s
+        };
+        let body = format!(
+            r#"{{"requestId":"req-cut-1","timestamp":1714521900000,"records":[{{"data":"{}"}},{{"data":"{}"#,
+            b64(&gz(record(1).as_bytes())),
+            "QUFB".repeat(150_000)
+        );
+        let mut options = Options::default();
+        options.limits.max_record_bytes = 2048;
+        let b = decode_one(body.as_bytes(), meta(), options);
+        assert!(b.stopped.is_some(), "a truncated body stops");
+        assert_eq!((b.counts.documents, b.counts.error_documents), (1, 1));
+        let err = b
+            .documents
+            .last()
+            .expect("the cut element's error document");
+        assert_eq!(err.kind, DocumentKind::Error);
+        let m = doc_map(err);
+        assert_eq!(m.str_field("aws.firehose.request_id"), Some("req-cut-1"));
+        let text = original(err);
+        assert!(
+            text.len() <= EXCERPT_BYTES && text.starts_with(r#"{"data":"QUFB"#),
+            "excerpt of {} bytes",
+            text.len()
+        );
+    }
+
+    #[test]
     fn an_oversized_record_becomes_an_error_document_with_a_bounded_excerpt() {
         let huge = format!(r#"{{"eventVersion":"1.08","x":"{}"}}"#, "é".repeat(3000));
         let input = records_file(&[record(1), huge.clone(), record(2)]);

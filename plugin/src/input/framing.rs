@@ -592,8 +592,17 @@ impl JsonFramer {
 
     /// Stop; the record being captured, if any, becomes a cut record.
     fn cut_and_stop(&mut self, error: DecodeError, reason: String, out: &mut VecDeque<RawRecord>) {
-        if let Some((cap, _)) = self.cap.take() {
-            out.push_back(cap.into_cut(reason));
+        if let Some((cap, kind)) = self.cap.take() {
+            let mut rec = cap.into_cut(reason);
+            if kind == CapKind::FirehoseElement {
+                // A cut `records` element is still a Firehose record: its error document gets
+                // the request's transport fields, and its text is held to the record cap like
+                // any error text (the element cap is far larger than `max_record_bytes`).
+                rec.kind = RecordKind::FirehoseRecord {
+                    request_id: self.request_id.clone(),
+                };
+            }
+            out.push_back(rec);
         }
         self.stop(error);
     }
