@@ -24,7 +24,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: SocketAddr,
     /// Expected `X-Amz-Firehose-Access-Key` (prefer the environment variable: arguments are
-    /// visible to other users). Without it every request is accepted.
+    /// visible to other users). Without it every request is accepted, so a key is required
+    /// unless the address is loopback or `--allow-no-access-key` is given.
     #[arg(
         long,
         value_name = "KEY",
@@ -32,6 +33,10 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub access_key: Option<String>,
+    /// Serve a non-loopback address without an access key (anyone who reaches the port can
+    /// write documents).
+    #[arg(long)]
+    pub allow_no_access_key: bool,
     /// Where documents go, appended as NDJSON; `-` is stdout.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub out: String,
@@ -77,6 +82,14 @@ fn default_workers() -> usize {
 
 /// The server configuration of the arguments (GeoIP read from disk).
 pub fn config(args: &ServeArgs) -> Result<ServeConfig, String> {
+    let access_key = args.access_key.clone().filter(|k| !k.is_empty());
+    if access_key.is_none() && !args.listen.ip().is_loopback() && !args.allow_no_access_key {
+        return Err(format!(
+            "refusing to serve {} without an access key: set CLOUDTRAIL_ECS_ACCESS_KEY (or \
+             --access-key), listen on a loopback address, or pass --allow-no-access-key",
+            args.listen
+        ));
+    }
     let geoip = match &args.geoip {
         Some(dir) => {
             let (city, asn) = super::read_geoip(dir);
@@ -95,7 +108,7 @@ pub fn config(args: &ServeArgs) -> Result<ServeConfig, String> {
             call_deadline: Duration::from_secs(args.call_deadline_secs.max(1)),
         },
         workers: args.workers.max(1),
-        access_key: args.access_key.clone().filter(|k| !k.is_empty()),
+        access_key,
         max_body_bytes: args.max_body_bytes,
         namespace: args.namespace.clone(),
         options: Options {
@@ -174,6 +187,41 @@ mod tests {
         assert!(c.options.tags.is_empty(), "no tags on the Firehose path");
         assert_eq!(a.out, "-");
         assert!(c.workers >= 1);
+    }
+
+    #[test]
+    fn a_non_loopback_address_needs_a_key_or_an_explicit_opt_out() {
+        let open = parse(&["cloudtrail-ecs", "serve", "--listen", "0.0.0.0:0"]);
+        let e = config(&open).err().expect("refused without a key");
+        assert!(e.contains("without an access key"), "{e}");
+        let empty = parse(&[
+            "cloudtrail-ecs",
+            "serve",
+            "--listen",
+            "192.0.2.1:0",
+            "--access-key",
+            "",
+        ]);
+        assert!(config(&empty).is_err(), "an empty key is no key");
+        let keyed = parse(&[
+            "cloudtrail-ecs",
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--access-key",
+            "k",
+        ]);
+        assert!(config(&keyed).is_ok());
+        let opted_out = parse(&[
+            "cloudtrail-ecs",
+            "serve",
+            "--listen",
+            "[::]:0",
+            "--allow-no-access-key",
+        ]);
+        assert!(config(&opted_out).is_ok());
+        let v6_loopback = parse(&["cloudtrail-ecs", "serve", "--listen", "[::1]:0"]);
+        assert!(config(&v6_loopback).is_ok());
     }
 
     #[test]
