@@ -1025,7 +1025,9 @@ pub fn firehose() -> Input {
             body.push(',');
         }
         body.push_str(r#"{"data":""#);
-        base64(&gzip(envelope.as_bytes()), &mut body);
+        body.push_str(&cloudtrail_ecs_plugin::input::base64::encode(&gzip(
+            envelope.as_bytes(),
+        )));
         body.push_str(r#""}"#);
     }
     body.push_str("]}");
@@ -1035,26 +1037,6 @@ pub fn firehose() -> Input {
         json,
         gz: body.into_bytes(),
         records,
-    }
-}
-
-/// Standard base64 with padding (the alphabet Firehose uses).
-fn base64(data: &[u8], out: &mut String) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * k)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
     }
 }
 
@@ -1119,20 +1101,6 @@ mod tests {
         assert_eq!(batch.counts.documents, input.count());
         assert_eq!(batch.documents.len() as u64, input.count());
         assert!(input.count() > FIREHOSE_RECORDS as u64);
-    }
-
-    #[test]
-    fn base64_matches_the_standard_alphabet_with_padding() {
-        let enc = |d: &[u8]| {
-            let mut s = String::new();
-            base64(d, &mut s);
-            s
-        };
-        assert_eq!(enc(b""), "");
-        assert_eq!(enc(b"f"), "Zg==");
-        assert_eq!(enc(b"fo"), "Zm8=");
-        assert_eq!(enc(b"foo"), "Zm9v");
-        assert_eq!(enc(&[0xfb, 0xff]), "+/8=");
     }
 
     #[test]

@@ -42,7 +42,7 @@ use cloudtrail_ecs_plugin::input::firehose::FirehoseSource;
 use cloudtrail_ecs_plugin::input::framing::{EXCERPT_BYTES, JsonFramer, RawRecord, RecordBody};
 use cloudtrail_ecs_plugin::input::gzip::{GzipError, GzipInflater};
 use cloudtrail_ecs_plugin::input::unit::{Context, Fields, Sink, Unit, UnitKind};
-use cloudtrail_ecs_plugin::input::{cwl, firehose as fh, shape};
+use cloudtrail_ecs_plugin::input::{cwl, shape};
 use cloudtrail_ecs_plugin::json::java::to_java_string;
 use cloudtrail_ecs_plugin::json::parse::{ParseErrorKind, ParseOptions, parse, parse_with_report};
 use cloudtrail_ecs_plugin::json::write::to_json;
@@ -553,25 +553,8 @@ fn decode_checked(input: &[u8], meta: &SourceMeta, options: &Options, h: u64) ->
 /// Separates the record payloads of a structured `firehose` input (ASCII record separator).
 pub const RECORD_SEPARATOR: u8 = 0x1e;
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /// Standard base64 with padding (what Firehose writes).
-pub fn b64(data: &[u8]) -> String {
-    let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let v = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                s.push(char::from(B64[(v >> (18 - 6 * k)) as usize & 63]));
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
-}
+pub use cloudtrail_ecs_plugin::input::base64::encode as b64;
 
 /// A Firehose HTTP-endpoint body around `elements` (the texts of `records[]`).
 fn firehose_body(elements: &[String], request_id: &str, id_last: bool, pretty: bool) -> Vec<u8> {

@@ -237,24 +237,8 @@ fn firehose_meta() -> SourceMeta {
     }
 }
 
-/// Standard base64 with padding, as Firehose writes `records[].data`.
-fn b64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in data.chunks(3) {
-        let v = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                s.push(char::from(A[(v >> (18 - 6 * k)) as usize & 63]));
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
-}
+// Standard base64 with padding, as Firehose writes `records[].data`.
+use cloudtrail_ecs_plugin::input::base64::encode as b64;
 
 /// A `records` element whose data is `payload`.
 fn element(payload: &[u8]) -> String {

@@ -1255,23 +1255,7 @@ mod tests {
         // Found by the `firehose` fuzz target: the cut element used to come out as a plain
         // record, with all the text read so far (up to the Firehose element cap) and no
         // `aws.firehose.*` fields.
-        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let b64 = |data: &[u8]| -> String {
-            let mut s = String::new();
-            for c in data.chunks(3) {
-                let v = (u32::from(c[0]) << 16)
-                    | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                    | u32::from(*c.get(2).unwrap_or(&0));
-                for k in 0..4 {
-                    s.push(if k <= c.len() {
-                        char::from(A[(v >> (18 - 6 * k)) as usize & 63])
-                    } else {
-                        '='
-                    });
-                }
-            }
-            s
-        };
+        let b64 = crate::input::base64::encode;
         let body = format!(
             r#"{{"requestId":"req-cut-1","timestamp":1714521900000,"records":[{{"data":"{}"}},{{"data":"{}"#,
             b64(&gz(record(1).as_bytes())),

@@ -273,23 +273,7 @@ mod tests {
         e.finish().expect("gzip finish")
     }
 
-    fn b64(data: &[u8]) -> String {
-        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut s = String::new();
-        for c in data.chunks(3) {
-            let v = (u32::from(c[0]) << 16)
-                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*c.get(2).unwrap_or(&0));
-            for k in 0..4 {
-                if k <= c.len() {
-                    s.push(char::from(A[(v >> (18 - 6 * k)) as usize & 63]));
-                } else {
-                    s.push('=');
-                }
-            }
-        }
-        s
-    }
+    use super::super::base64::encode as b64;
 
     fn element(data: &[u8]) -> Vec<u8> {
         format!(r#"{{"data":"{}"}}"#, b64(data)).into_bytes()
