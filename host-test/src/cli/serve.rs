@@ -192,7 +192,9 @@ mod tests {
     #[test]
     fn a_non_loopback_address_needs_a_key_or_an_explicit_opt_out() {
         let open = parse(&["cloudtrail-ecs", "serve", "--listen", "0.0.0.0:0"]);
-        let e = config(&open).err().expect("refused without a key");
+        let Err(e) = config(&open) else {
+            panic!("refused without a key");
+        };
         assert!(e.contains("without an access key"), "{e}");
         let empty = parse(&[
             "cloudtrail-ecs",
