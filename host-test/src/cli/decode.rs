@@ -92,6 +92,66 @@ pub struct DecodeArgs {
     /// Filters, applied before mapping; dropped records count as skipped (`filtered`).
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Caps on untrusted sizes (WIT `limits`); each unset one keeps the component's default.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The caps of `spec/reliability.md` §2.6 (WIT `limits`). A cap that is hit gives an error
+/// document or a typed stop that names it; unset flags keep the safe defaults.
+#[derive(Debug, Default, Args)]
+pub struct LimitArgs {
+    /// Decompressed bytes per file (gzip bombs stop here).
+    #[arg(long, value_name = "BYTES")]
+    pub max_decompressed_bytes: Option<u64>,
+    /// Decompressed-to-compressed ratio past the first 16 MiB.
+    #[arg(long, value_name = "N")]
+    pub max_compression_ratio: Option<u64>,
+    /// Bytes of one record; a longer one becomes an error document with an excerpt.
+    #[arg(long, value_name = "BYTES")]
+    pub max_record_bytes: Option<u64>,
+    /// Decompressed bytes of one Firehose record's data.
+    #[arg(long, value_name = "BYTES")]
+    pub max_record_decompressed_bytes: Option<u64>,
+    /// JSON nesting depth of a record.
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+    /// Longest payload string copy (`aws.cloudtrail.request_parameters`, …) kept.
+    #[arg(long, value_name = "BYTES")]
+    pub max_payload_string_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    /// `limits` with every given cap set.
+    pub fn apply(&self, limits: &mut crate::api::Limits) {
+        let caps = [
+            (
+                self.max_decompressed_bytes,
+                &mut limits.max_decompressed_bytes,
+            ),
+            (
+                self.max_compression_ratio,
+                &mut limits.max_compression_ratio,
+            ),
+            (self.max_record_bytes, &mut limits.max_record_bytes),
+            (
+                self.max_record_decompressed_bytes,
+                &mut limits.max_record_decompressed_bytes,
+            ),
+            (
+                self.max_payload_string_bytes,
+                &mut limits.max_payload_string_bytes,
+            ),
+        ];
+        for (given, cap) in caps {
+            if let Some(v) = given {
+                *cap = v;
+            }
+        }
+        if let Some(d) = self.max_depth {
+            limits.max_depth = d;
+        }
+    }
 }
 
 /// The record filters (WIT `filters`). Each list flag is repeatable and takes comma-separated
@@ -168,7 +228,7 @@ pub fn options(args: &DecodeArgs) -> Options {
     if !args.no_entity_mapping {
         tags.push(TAG_ACTOR_TARGET.to_owned());
     }
-    Options {
+    let mut options = Options {
         format: match args.format {
             FormatArg::Nested => OutputFormat::Nested,
             FormatArg::Flat => OutputFormat::Flat,
@@ -178,7 +238,9 @@ pub fn options(args: &DecodeArgs) -> Options {
         keep_original: !args.drop_original,
         filters: args.filters.filters(),
         ..Options::default()
-    }
+    };
+    args.limits.apply(&mut options.limits);
+    options
 }
 
 /// The object key a path implies: the part from `AWSLogs/` on, when the path has that segment.
@@ -438,6 +500,37 @@ mod tests {
         assert_eq!(m.namespace.as_deref(), Some("default"));
         assert_eq!(m.source_name.as_deref(), Some("x.json.gz"));
         assert_eq!(m.object_key, None);
+    }
+
+    #[test]
+    fn limit_flags_set_their_caps_and_leave_the_others_at_the_defaults() {
+        let defaults = options(&parse(&["cloudtrail-ecs", "decode", "a"])).limits;
+        assert_eq!(defaults, crate::api::Limits::default());
+        let a = parse(&[
+            "cloudtrail-ecs",
+            "decode",
+            "--max-decompressed-bytes",
+            "1000000",
+            "--max-compression-ratio",
+            "50",
+            "--max-record-bytes",
+            "4096",
+            "--max-record-decompressed-bytes",
+            "8192",
+            "--max-depth",
+            "32",
+            "--max-payload-string-bytes",
+            "2048",
+            "a",
+        ]);
+        let l = options(&a).limits;
+        assert_eq!(l.max_decompressed_bytes, 1_000_000);
+        assert_eq!(l.max_compression_ratio, 50);
+        assert_eq!(l.max_record_bytes, 4096);
+        assert_eq!(l.max_record_decompressed_bytes, 8192);
+        assert_eq!(l.max_depth, 32);
+        assert_eq!(l.max_payload_string_bytes, 2048);
+        assert_eq!(l.max_records_per_call, defaults.max_records_per_call);
     }
 
     #[test]
