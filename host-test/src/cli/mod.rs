@@ -26,6 +26,10 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing would only complicate the clap derive"
+)]
 pub enum Command {
     /// Decode CloudTrail files (S3 objects, gzip or plain) into one ECS JSON document per line.
     Decode(decode::DecodeArgs),
