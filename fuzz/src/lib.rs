@@ -700,6 +700,19 @@ fn skipped(b: &Batch, reason: SkipReason) -> u64 {
         .map_or(0, |(_, n)| *n)
 }
 
+/// A well-formed body may only stop at a volume cap (decompressed bytes or ratio).
+fn only_volume_stops(batch: &Batch, what: &str) {
+    match &batch.stopped {
+        None => {}
+        Some(DecodeError::LimitExceeded(l))
+            if matches!(
+                l.limit,
+                LimitKind::DecompressedBytes | LimitKind::CompressionRatio
+            ) => {}
+        Some(other) => panic!("{what} stopped: {other}"),
+    }
+}
+
 /// Target `firehose`: Firehose HTTP-endpoint request bodies through the whole decoder.
 ///
 /// Oracle: the [`decode`] oracle, and for a body we built (well formed whatever its records
@@ -713,15 +726,7 @@ pub fn firehose(data: &[u8]) {
     let (meta, options) = firehose_config(h);
     let batch = decode_checked(&body, &meta, &options, h);
     let Some(built) = built else { return };
-    match &batch.stopped {
-        None => {}
-        Some(DecodeError::LimitExceeded(l))
-            if matches!(
-                l.limit,
-                LimitKind::DecompressedBytes | LimitKind::CompressionRatio
-            ) => {}
-        Some(other) => panic!("a well-formed Firehose body stopped: {other}"),
-    }
+    only_volume_stops(&batch, "a well-formed Firehose body");
     if batch.stopped.is_none() {
         assert!(
             skipped(&batch, SkipReason::EmptyRecord) >= built.empty,
@@ -904,15 +909,7 @@ pub fn cwl(data: &[u8]) {
     };
     let batch = decode_checked(&input, &meta, &options, h);
     if in_body {
-        match &batch.stopped {
-            None => {}
-            Some(DecodeError::LimitExceeded(l))
-                if matches!(
-                    l.limit,
-                    LimitKind::DecompressedBytes | LimitKind::CompressionRatio
-                ) => {}
-            Some(other) => panic!("a Firehose body around an envelope stopped: {other}"),
-        }
+        only_volume_stops(&batch, "a Firehose body around an envelope");
     }
 }
 
