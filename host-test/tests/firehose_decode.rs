@@ -2,18 +2,10 @@
 //! sample: the summary's records = documents + error documents + skips, with the units the
 //! manifest describes, and one NDJSON line per document (`spec/input-formats.md` §6).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn shared() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipping: ../shared not found");
-        None
-    }
-}
+mod common;
+use common::shared_samples as shared;
 
 /// The number after `label ` in the summary line.
 fn count(summary: &str, label: &str) -> u64 {

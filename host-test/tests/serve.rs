@@ -8,22 +8,14 @@ use cloudtrail_ecs_host::serve::{Handle, ServeConfig, spawn};
 use cloudtrail_ecs_host::{EngineKind, WasmConfig};
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const KEY: &str = "EXAMPLE-access-key-0123456789";
 const ARN: &str = "arn:aws:firehose:us-east-1:111122223333:deliverystream/cloudtrail-to-http";
 
-fn shared() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("skipping: ../shared not found");
-        None
-    }
-}
+mod common;
+use common::shared_samples as shared;
 
 /// NDJSON output the tests can read.
 #[derive(Clone, Default)]

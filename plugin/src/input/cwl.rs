@@ -206,29 +206,20 @@ fn shown(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::firehose::FirehoseSource;
     use super::super::framing::RecordBody;
-    use super::super::unit::{Unit, UnitKind};
+    use super::super::unit::{Unit, UnitKind, collect_units};
     use super::*;
     use crate::api::Limits;
-    use std::collections::VecDeque;
 
     fn run(text: &str) -> Vec<Unit> {
-        let limits = Limits::default();
-        let source = FirehoseSource::default();
-        let ctx = Context {
-            limits: &limits,
-            firehose: &source,
-        };
-        let mut out = VecDeque::new();
-        let mut sink = Sink::new(&mut out, 0, &limits);
-        expand(
-            text.as_bytes(),
-            &vec![("x.base", Value::str("b"))],
-            &ctx,
-            &mut sink,
-        );
-        out.into_iter().collect()
+        collect_units(&Limits::default(), |ctx, sink| {
+            expand(
+                text.as_bytes(),
+                &vec![("x.base", Value::str("b"))],
+                ctx,
+                sink,
+            );
+        })
     }
 
     fn field<'a>(u: &'a Unit, name: &str) -> Option<&'a Value> {

@@ -109,23 +109,14 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::super::firehose::FirehoseSource;
-    use super::super::unit::{Unit, UnitKind};
+    use super::super::unit::{Unit, UnitKind, collect_units};
     use super::*;
     use crate::api::Limits;
-    use std::collections::VecDeque;
 
     fn run(text: &str) -> Vec<Unit> {
-        let limits = Limits::default();
-        let source = FirehoseSource::default();
-        let ctx = Context {
-            limits: &limits,
-            firehose: &source,
-        };
-        let mut out = VecDeque::new();
-        let mut sink = Sink::new(&mut out, 0, &limits);
-        expand(text.as_bytes(), &Fields::new(), &ctx, &mut sink);
-        out.into_iter().collect()
+        collect_units(&Limits::default(), |ctx, sink| {
+            expand(text.as_bytes(), &Fields::new(), ctx, sink);
+        })
     }
 
     #[test]

@@ -261,7 +261,7 @@ fn trim_ascii_start(b: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::unit::{Unit, UnitKind};
+    use super::super::unit::{Unit, UnitKind, collect_units};
     use super::*;
     use flate2::Compression;
     use flate2::write::GzEncoder;
@@ -280,15 +280,9 @@ mod tests {
     }
 
     fn expand(element: &[u8], limits: &Limits) -> Vec<Unit> {
-        let source = FirehoseSource::default();
-        let ctx = Context {
-            limits,
-            firehose: &source,
-        };
-        let mut out = VecDeque::new();
-        let mut sink = Sink::new(&mut out, 0, limits);
-        expand_record(element, &Fields::new(), &ctx, &mut sink);
-        out.into_iter().collect()
+        collect_units(limits, |ctx, sink| {
+            expand_record(element, &Fields::new(), ctx, sink);
+        })
     }
 
     /// (records, errors, control skips, empty skips).

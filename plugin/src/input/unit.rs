@@ -153,6 +153,24 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// Test support for the envelope modules: run `expand` with `limits` and no Firehose request
+/// metadata, and collect the units it emits.
+#[cfg(test)]
+pub(crate) fn collect_units(
+    limits: &Limits,
+    expand: impl FnOnce(&Context<'_>, &mut Sink<'_>),
+) -> Vec<Unit> {
+    let source = FirehoseSource::default();
+    let ctx = Context {
+        limits,
+        firehose: &source,
+    };
+    let mut out = VecDeque::new();
+    let mut sink = Sink::new(&mut out, 0, limits);
+    expand(&ctx, &mut sink);
+    out.into_iter().collect()
+}
+
 /// Expand one framed record into its units.
 pub fn expand(rec: RawRecord, ctx: &Context<'_>, out: &mut VecDeque<Unit>) {
     let mut sink = Sink::new(out, rec.offset, ctx.limits);
